@@ -1,0 +1,1 @@
+"""Benchmarks: they measure and record, they do not assert. See bench/README.md."""
