@@ -25,6 +25,7 @@ from probes.base import Credentials, Secret
 
 __all__ = [
     "ConfigError",
+    "Confirmation",
     "CredentialConfig",
     "DatabaseConfig",
     "HealthConfig",
@@ -74,7 +75,8 @@ class SecretRef(_Strict):
     def problem(self) -> str | None:
         """Why the secret cannot be read now, or None when it can."""
         if self.env:
-            return None if os.environ.get(self.env) else f"environment variable {self.env} is not set"
+            present = bool(os.environ.get(self.env))
+            return None if present else f"environment variable {self.env} is not set"
         assert self.file is not None
         if not self.file.is_file():
             return f"file {self.file} does not exist"
@@ -172,7 +174,7 @@ class ProbeSchedule(_Strict):
 
 
 class ProbesConfig(_Strict):
-    """Cadences per probe kind (defaults from the issue: ping 60 s, SNMP and ONVIF 300 s, frames 900 s)."""
+    """Cadences per probe kind (defaults: ping 60 s, SNMP and ONVIF 300 s, frames 900 s)."""
 
     ping: ProbeSchedule = ProbeSchedule(interval=60, timeout=5, concurrency=2000)
     snmp: ProbeSchedule = ProbeSchedule(interval=300, timeout=5, concurrency=500)
@@ -183,7 +185,7 @@ class ProbesConfig(_Strict):
 
 
 class Confirmation(_Strict):
-    """A fault is confirmed after `fail_n` of the last `fail_m` checks fail; cleared after `clear_k` passes."""
+    """Confirmed after `fail_n` of the last `fail_m` checks fail; cleared after `clear_k` passes."""
 
     fail_n: int = Field(default=3, ge=1)
     fail_m: int = Field(default=5, ge=1)
@@ -221,13 +223,17 @@ class RegistryConfig(_Strict):
         return self
 
 
+def _default_targets() -> dict[Literal[1, 2, 3], float]:
+    return {1: 0.98, 2: 0.95, 3: 0.80}
+
+
 class Settings(_Strict):
     """The whole configuration."""
 
     database: DatabaseConfig = DatabaseConfig()
     http: HttpConfig = HttpConfig()
     language: Literal["zh", "en"] = "zh"
-    targets: dict[Literal[1, 2, 3], float] = Field(default_factory=lambda: {1: 0.98, 2: 0.95, 3: 0.80})
+    targets: dict[Literal[1, 2, 3], float] = Field(default_factory=_default_targets)
     registry: RegistryConfig = RegistryConfig()
     credentials: dict[str, CredentialConfig] = Field(default_factory=dict)
     snmp_auths: dict[str, SnmpAuthConfig] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""The engine: scheduling, running probes, health state, the ledger and time accounting."""
