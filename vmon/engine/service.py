@@ -1,0 +1,168 @@
+"""The monitor: registry in, probes scheduled and run, states kept, ledger written.
+
+APScheduler (3.x, asyncio) drives the housekeeping: the dispatch tick, the ledger flush, the
+registry reload and the excusal refresh. Runs themselves are dispatched by `Scheduler`,
+which keeps one heap per probe kind rather than a job per camera.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from vmon.config import Settings
+from vmon.engine.accounting import Accounting
+from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
+from vmon.engine.ledger import Ledger
+from vmon.engine.runner import Runner
+from vmon.engine.scheduler import Scheduler
+from vmon.metrics import FleetCollector
+
+__all__ = ["Monitor", "RegistrySnapshot"]
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.5
+FLUSH_SECONDS = 15.0
+RELOAD_SECONDS = 30.0
+
+
+@dataclass
+class RegistrySnapshot:
+    """What the engine needs from the registry, read in one go."""
+
+    cameras: list[CameraSpec] = field(default_factory=list)
+    devices: list[DeviceSpec] = field(default_factory=list)
+    units: dict[str, dict[str, str]] = field(default_factory=dict)
+    targets: dict[tuple[str, str], float] = field(default_factory=dict)
+    excused: Callable[[CameraSpec, float], bool] = lambda _spec, _now: False
+
+
+class Monitor:
+    """One vmon instance: owns the fleet, the scheduler, the ledger and the collector."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        load_registry: Callable[[], RegistrySnapshot],
+        runner: Runner,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.load_registry = load_registry
+        self.runner = runner
+        self.fleet = Fleet(settings.health)
+        budgets = {k: getattr(settings.probes, k).concurrency for k in self._kinds()}
+        self.scheduler = Scheduler(self._run, budgets)
+        self.collector = FleetCollector(self.fleet, self.scheduler)
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vmon-db")
+        self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
+        self.ready = False
+
+    def _kinds(self) -> list[str]:
+        return [
+            k
+            for k in ("ping", "snmp", "onvif", "frame")
+            if getattr(self.settings.probes, k).enabled
+        ]
+
+    async def start(self) -> None:
+        """Recover the ledger, load the registry, restore counters, start scheduling."""
+        loop = asyncio.get_running_loop()
+        closed = await loop.run_in_executor(self._db, self.ledger.recover)
+        totals = await loop.run_in_executor(self._db, self.ledger.totals)
+        snapshot = await loop.run_in_executor(self._db, self.load_registry)
+        placement = {c.id: (c.unit, c.camera_class) for c in snapshot.cameras}
+        self.fleet.accounting = Accounting.restore(totals, placement)
+        self._apply_registry(snapshot)
+        log.info(
+            "ledger recovered (%d open intervals closed); %d cameras", closed, len(snapshot.cameras)
+        )
+        self._aps.add_job(self.scheduler.tick, "interval", seconds=TICK_SECONDS, id="tick")
+        self._aps.add_job(self.flush, "interval", seconds=FLUSH_SECONDS, id="flush")
+        self._aps.add_job(self.reload, "interval", seconds=RELOAD_SECONDS, id="reload")
+        self._aps.start()
+        self.ready = True
+
+    def _apply_registry(self, snapshot: RegistrySnapshot) -> None:
+        now = time.time()
+        self.fleet.excused = snapshot.excused
+        self.fleet.sync_devices(snapshot.devices)
+        self.fleet.sync_cameras(snapshot.cameras, now)
+        self.collector.unit_info = snapshot.units
+        self.collector.targets = snapshot.targets
+        wanted = set()
+        specs: list[CameraSpec | DeviceSpec] = [*snapshot.cameras, *snapshot.devices]
+        for spec in specs:
+            for kind in spec.targets:
+                if kind in self._kinds():
+                    self.scheduler.upsert(kind, spec.id, self._interval(spec, kind))
+                    wanted.add((kind, spec.id))
+        for kind, target in self.scheduler.keys() - wanted:
+            self.scheduler.remove(kind, target)
+        self.fleet.refresh_states(now)
+
+    def _interval(self, spec: CameraSpec | DeviceSpec, kind: str) -> float:
+        if kind in spec.intervals:
+            return spec.intervals[kind]
+        schedule = getattr(self.settings.probes, kind)
+        if isinstance(spec, CameraSpec) and spec.camera_class.isdigit():
+            return float(schedule.class_intervals.get(int(spec.camera_class), schedule.interval))
+        return float(schedule.interval)
+
+    async def _run(self, kind: str, target_id: str, lag: float) -> None:
+        camera = self.fleet.cameras.get(target_id)
+        device = self.fleet.devices.get(target_id)
+        spec = camera.spec if camera else device.spec if device else None
+        if spec is None or kind not in spec.targets:
+            return
+        outcome = await self.runner.run(kind, spec.targets[kind], spec)
+        self._count(outcome)
+        self.fleet.observe(target_id, outcome)
+
+    def _count(self, outcome: Outcome) -> None:
+        result = "success" if outcome.success else "failure"
+        runs = self.collector.runs
+        runs[(outcome.kind, result)] = runs.get((outcome.kind, result), 0) + 1
+        if outcome.error is not None:
+            key = (outcome.kind, outcome.error.reason.value)
+            self.collector.failures[key] = self.collector.failures.get(key, 0) + 1
+
+    async def flush(self) -> None:
+        """Account time up to now and write state changes and the heartbeat to the ledger."""
+        changes, now = self.fleet.flush()
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._db, self.ledger.apply, changes, now)
+        except Exception as exc:  # keep the changes for the next flush; never lose them
+            log.error("ledger write failed, will retry: %s", type(exc).__name__)
+            self.fleet.pending[:0] = changes
+            return
+        self.collector.last_ledger_write = now
+
+    async def reload(self) -> None:
+        """Pick up registry changes (cameras, devices, excusals) without a restart."""
+        loop = asyncio.get_running_loop()
+        try:
+            snapshot = await loop.run_in_executor(self._db, self.load_registry)
+        except Exception as exc:
+            log.error("registry reload failed: %s", type(exc).__name__)
+            return
+        self._apply_registry(snapshot)
+
+    async def stop(self) -> None:
+        """Stop scheduling, finish the ledger cleanly (open intervals closed now)."""
+        self.ready = False
+        self._aps.shutdown(wait=False)
+        await self.scheduler.drain()
+        await self.flush()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._db, self.ledger.close_all, time.time())
+        self._db.shutdown(wait=True)
