@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -163,7 +163,7 @@ class ProbeSchedule(_Strict):
     interval: float = Field(gt=0)
     timeout: float = Field(gt=0)
     concurrency: int = Field(default=200, ge=1, le=100_000)
-    class_intervals: dict[Literal[1, 2, 3], float] = Field(default_factory=dict)
+    class_intervals: dict[Annotated[int, Field(ge=1, le=3)], float] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> ProbeSchedule:
@@ -223,8 +223,11 @@ class RegistryConfig(_Strict):
         return self
 
 
-def _default_targets() -> dict[Literal[1, 2, 3], float]:
+def _default_targets() -> dict[int, float]:
     return {1: 0.98, 2: 0.95, 3: 0.80}
+
+
+CameraClass = Annotated[int, Field(ge=1, le=3)]
 
 
 class Settings(_Strict):
@@ -233,7 +236,9 @@ class Settings(_Strict):
     database: DatabaseConfig = DatabaseConfig()
     http: HttpConfig = HttpConfig()
     language: Literal["zh", "en"] = "zh"
-    targets: dict[Literal[1, 2, 3], float] = Field(default_factory=_default_targets)
+    targets: dict[CameraClass, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=_default_targets
+    )
     registry: RegistryConfig = RegistryConfig()
     credentials: dict[str, CredentialConfig] = Field(default_factory=dict)
     snmp_auths: dict[str, SnmpAuthConfig] = Field(default_factory=dict)

@@ -189,7 +189,7 @@ class FleetCollector(Collector):
                 continue
             for check, value in sorted(getattr(picture, "scores", {}).items()):
                 score.add_metric([camera.spec.id, check], float(value))
-            night.add_metric([camera.spec.id], _bool(getattr(picture, "night", False)))
+            night.add_metric([camera.spec.id], _bool(getattr(picture, "day_night", "") == "night"))
         yield score
         yield night
 

@@ -18,7 +18,8 @@ __all__ = ["PostgresServer", "find_pg_bin"]
 
 def find_pg_bin() -> Path:
     """The bin folder of the newest PostgreSQL installed from Debian packages."""
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    found = Path("/usr/lib/postgresql").glob("*/bin/initdb")
+    versions = sorted(found, key=lambda p: int(p.parts[-3]))
     if not versions:
         raise RuntimeError("PostgreSQL is not installed: run `make system-deps`")
     return versions[-1].parent
@@ -55,18 +56,44 @@ class PostgresServer:
 
     def _initdb(self) -> None:
         subprocess.run(
-            [str(find_pg_bin() / "initdb"), "-D", str(self.root / "data"), "-U", "vmon",
-             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-            check=True, capture_output=True, **self._as_postgres(),  # type: ignore[call-overload]
+            [
+                str(find_pg_bin() / "initdb"),
+                "-D",
+                str(self.root / "data"),
+                "-U",
+                "vmon",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            capture_output=True,
+            **self._as_postgres(),  # type: ignore[call-overload]
         )
 
     def _launch(self) -> None:
         data = self.root / "data"
         proc = subprocess.Popen(
-            [str(find_pg_bin() / "postgres"), "-D", str(data), "-p", str(self.port),
-             "-h", "127.0.0.1", "-k", str(self.root), "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            stdout=subprocess.DEVNULL, stderr=open(self.root / "log", "wb"),  # noqa: SIM115
+            [
+                str(find_pg_bin() / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                str(self.root),
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.root / "log", "wb"),  # noqa: SIM115
             **self._as_postgres(),  # type: ignore[call-overload]
         )
         self.pid = proc.pid
@@ -88,8 +115,9 @@ class PostgresServer:
         """Create an empty database and return its URL."""
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=vmon dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=vmon dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

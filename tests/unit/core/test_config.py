@@ -91,9 +91,7 @@ def test_secret_ref_needs_exactly_one_source(tmp_path: Path) -> None:
     path = write(tmp_path, "credentials:\n  x: {username: a, password: {env: A, file: /b}}\n")
     with pytest.raises(ConfigError) as caught:
         load_settings(path, environ={})
-    assert caught.value.problems == [
-        "credentials.x.password: give exactly one of `env` or `file`"
-    ]
+    assert caught.value.problems == ["credentials.x.password: give exactly one of `env` or `file`"]
 
 
 def test_relative_sqlite_path_is_anchored_at_the_config_file(tmp_path: Path) -> None:

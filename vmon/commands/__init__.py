@@ -1,0 +1,1 @@
+"""The `vmon` subcommands, one module per area; `vmon.cli` registers them."""

@@ -1,0 +1,33 @@
+"""The probe registry map (blackbox_exporter style) and the runner built from the settings."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from probes import ping, snmp
+from probes.base import ProbeFunc
+from probes.frame import FrameProbe
+from probes.onvif import OnvifProbe
+from vmon.config import Settings
+from vmon.engine.pictures import PictureJudge
+from vmon.engine.runner import Runner
+
+__all__ = ["build_probes", "build_runner"]
+
+
+def build_probes() -> dict[str, ProbeFunc]:
+    """One instance of each probe kind for the life of the process (they keep caches)."""
+    return {
+        "ping": ping.probe,
+        "snmp": snmp.probe,
+        "onvif": OnvifProbe(),
+        "frame": FrameProbe(),
+    }
+
+
+def build_runner(settings: Settings, workers: int = 2) -> Runner:
+    """A runner with the real probes, the settings' timeouts and the picture judge."""
+    probe_map = build_probes()
+    timeouts = {kind: getattr(settings.probes, kind).timeout for kind in probe_map}
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vmon-picture")
+    return Runner(probe_map, timeouts, diagnose=PictureJudge(), pool=pool)

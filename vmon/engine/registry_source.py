@@ -1,0 +1,292 @@
+"""Reads the registry (一机一档) into what the engine needs: camera and device specs, units,
+targets and the excusals in force.
+
+Credentials are resolved here, from the configuration's named entries, into `Secret`s
+inside probe targets; the registry itself only names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from probes.base import Credentials, Target
+from vmon.config import ConfigError, Settings, SnmpAuthConfig
+from vmon.engine.fleet import CameraSpec, DeviceSpec
+from vmon.engine.service import RegistrySnapshot
+from vmon.registry.models import Camera, Contractor, Excusal, OwnerUnit, UpstreamDevice
+
+__all__ = ["ExcusalWindows", "RegistrySource", "device_key"]
+
+_MONITORED_STATUS = ("in_use", "repair")  # 停用 and 拆除 are not monitored
+_EXCUSAL_LOOKBACK = timedelta(hours=1)
+
+
+def device_key(device: UpstreamDevice) -> str:
+    """The id a device goes by in metrics and the engine: its GB code, else a stable name."""
+    return device.gb_code or f"device-{device.id}"
+
+
+@dataclass
+class ExcusalWindows:
+    """Excusal periods by scope; answers "is this camera excused at this time?"."""
+
+    by_camera: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    by_device: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    by_unit: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    device_chain: dict[str, list[str]] = field(default_factory=dict)  # camera -> devices
+    unit_chain: dict[str, list[str]] = field(default_factory=dict)  # camera -> unit + parents
+
+    def __call__(self, spec: CameraSpec, now: float) -> bool:
+        windows = list(self.by_camera.get(spec.id, ()))
+        for device in self.device_chain.get(spec.id, ()):
+            windows.extend(self.by_device.get(device, ()))
+        for unit in self.unit_chain.get(spec.id, ()):
+            windows.extend(self.by_unit.get(unit, ()))
+        return any(start <= now < end for start, end in windows)
+
+
+class RegistrySource:
+    """Loads a `RegistrySnapshot` from the database (called in a worker thread)."""
+
+    def __init__(self, engine: sa.Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._credentials: dict[str, Credentials | None] = {}
+
+    def __call__(self) -> RegistrySnapshot:
+        with Session(self.engine) as session:
+            units = {u.id: u for u in session.exec(select(OwnerUnit))}
+            contractors = {c.id: c.name for c in session.exec(select(Contractor))}
+            devices = {d.id: d for d in session.exec(select(UpstreamDevice))}
+            cameras = list(
+                session.exec(
+                    select(Camera).where(
+                        col(Camera.enabled).is_(True), col(Camera.status).in_(_MONITORED_STATUS)
+                    )
+                )
+            )
+            excusals = list(session.exec(select(Excusal).where(self._recent_excusals())))
+        builder = _Builder(self, units, contractors, devices)
+        specs = [builder.camera(c) for c in cameras]
+        return RegistrySnapshot(
+            cameras=specs,
+            devices=[builder.device(d) for d in devices.values() if d.enabled],
+            units=builder.unit_info(),
+            targets=builder.targets(specs),
+            excused=builder.excusals(excusals, cameras),
+        )
+
+    @staticmethod
+    def _recent_excusals() -> sa.ColumnElement[bool]:
+        since = datetime.now(UTC) - _EXCUSAL_LOOKBACK
+        return sa.or_(col(Excusal.ends_at).is_(None), col(Excusal.ends_at) > since)
+
+    def credentials(self, ref: str | None) -> Credentials | None:
+        """The named credentials from the configuration (None when unnamed or unavailable)."""
+        if not ref:
+            return None
+        if ref not in self._credentials:
+            entry = self.settings.credentials.get(ref)
+            try:
+                self._credentials[ref] = entry.resolve() if entry else None
+            except ConfigError:
+                self._credentials[ref] = None
+        return self._credentials[ref]
+
+
+def _ts(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+class _Builder:
+    """Turns registry rows into engine specs, with the unit tree and device chain at hand."""
+
+    def __init__(
+        self,
+        source: RegistrySource,
+        units: dict[int | None, OwnerUnit],
+        contractors: dict[int | None, str],
+        devices: dict[int | None, UpstreamDevice],
+    ) -> None:
+        self.source = source
+        self.units = units
+        self.contractors = contractors
+        self.devices = devices
+
+    def unit_path(self, unit_id: int | None) -> list[OwnerUnit]:
+        """The unit and its parents, nearest first."""
+        path: list[OwnerUnit] = []
+        while unit_id is not None and unit_id in self.units and len(path) < 16:
+            unit = self.units[unit_id]
+            path.append(unit)
+            unit_id = unit.parent_id
+        return path
+
+    def _contractor(self, camera: Camera) -> str:
+        if camera.contractor_id is not None:
+            return self.contractors.get(camera.contractor_id, "")
+        for unit in self.unit_path(camera.owner_unit_id):
+            if unit.contractor_id is not None:
+                return self.contractors.get(unit.contractor_id, "")
+        return ""
+
+    def camera(self, camera: Camera) -> CameraSpec:
+        path = self.unit_path(camera.owner_unit_id)
+        upstream_id = camera.switch_id or camera.upstream_device_id
+        upstream = self.devices.get(upstream_id) if upstream_id else None
+        labels = {
+            "district": path[-1].name if path else "",
+            "contractor": self._contractor(camera),
+            "vendor": camera.vendor or "",
+            "model": camera.model or "",
+            "function_type": camera.function_type or "",
+            "latitude": "" if camera.latitude is None else f"{camera.latitude:.6f}",
+            "longitude": "" if camera.longitude is None else f"{camera.longitude:.6f}",
+        }
+        return CameraSpec(
+            id=camera.gb_code,
+            name=camera.name,
+            unit=path[0].name if path else "",
+            camera_class=str(camera.camera_class or ""),
+            upstream=device_key(upstream) if upstream else None,
+            targets=self.camera_targets(camera),
+            labels=labels,
+        )
+
+    def camera_targets(self, camera: Camera) -> dict[str, Target]:
+        creds = self.source.credentials(camera.credential_ref)
+        name, targets = camera.gb_code, {}
+        host = camera.host
+        if host:
+            targets["ping"] = Target(host=host, name=name)
+            if camera.credential_ref or camera.onvif_port:
+                targets["onvif"] = Target(
+                    host=host, port=camera.onvif_port, credentials=creds, name=name
+                )
+            if camera.snmp_auth:
+                targets["snmp"] = self.snmp_target(host, camera.snmp_port, camera.snmp_auth, name)
+        if camera.rtsp_url or camera.snapshot_url:
+            options = {"rtsp_url": camera.rtsp_url, "snapshot_url": camera.snapshot_url}
+            targets["frame"] = Target(
+                host=host or "",
+                credentials=creds,
+                options={k: v for k, v in options.items() if v},
+                name=name,
+            )
+        return targets
+
+    def snmp_target(self, host: str, port: int | None, auth: str, name: str) -> Target:
+        """An SNMP target carrying the named auth's resolved secrets."""
+        entry = self.source.settings.snmp_auths.get(auth)
+        options: dict[str, Any] = {"snmp_auth_name": auth}
+        if entry is not None:
+            options.update(_snmp_options(entry))
+        return Target(host=host, port=port or 161, options=options, name=name)
+
+    def device(self, device: UpstreamDevice) -> DeviceSpec:
+        key, targets = device_key(device), {}
+        if device.host:
+            targets["ping"] = Target(host=device.host, name=key)
+            if device.snmp_auth:
+                targets["snmp"] = self.snmp_target(
+                    device.host, device.snmp_port, device.snmp_auth, key
+                )
+        parent = self.devices.get(device.parent_id) if device.parent_id else None
+        unit_path = self.unit_path(device.owner_unit_id)
+        return DeviceSpec(
+            id=key,
+            name=device.name or key,
+            kind=device.kind,
+            unit=unit_path[0].name if unit_path else "",
+            upstream=device_key(parent) if parent else None,
+            targets=targets,
+        )
+
+    def unit_info(self) -> dict[str, dict[str, str]]:
+        info = {}
+        for unit in self.units.values():
+            path = self.unit_path(unit.id)
+            info[unit.name] = {
+                "name": unit.name,
+                "parent": path[1].name if len(path) > 1 else "",
+                "district": path[-1].name,
+                "contractor": self.contractors.get(unit.contractor_id, "")
+                if unit.contractor_id
+                else "",
+            }
+        return info
+
+    def targets(self, specs: Iterable[CameraSpec]) -> dict[tuple[str, str], float]:
+        defaults = self.source.settings.targets
+        by_name = {u.name: u for u in self.units.values()}
+        result = {}
+        for spec in specs:
+            unit = by_name.get(spec.unit)
+            if unit is None or not spec.camera_class.isdigit():
+                continue
+            klass = int(spec.camera_class)
+            own = getattr(unit, f"target_class{klass}", None)
+            result[(spec.unit, spec.camera_class)] = float(
+                own if own is not None else defaults[klass]
+            )
+        return result
+
+    def excusals(self, excusals: list[Excusal], cameras: list[Camera]) -> ExcusalWindows:
+        windows = ExcusalWindows()
+        camera_code = {c.id: c.gb_code for c in cameras}
+        unit_name = {u.id: u.name for u in self.units.values()}
+        for excusal in excusals:
+            window = (
+                _ts(excusal.starts_at),
+                _ts(excusal.ends_at) if excusal.ends_at else float("inf"),
+            )
+            if excusal.camera_id in camera_code:
+                windows.by_camera.setdefault(camera_code[excusal.camera_id], []).append(window)
+            if excusal.device_id in self.devices:
+                key = device_key(self.devices[excusal.device_id])
+                windows.by_device.setdefault(key, []).append(window)
+            if excusal.owner_unit_id in unit_name:
+                windows.by_unit.setdefault(unit_name[excusal.owner_unit_id], []).append(window)
+        for camera in cameras:
+            windows.unit_chain[camera.gb_code] = [
+                u.name for u in self.unit_path(camera.owner_unit_id)
+            ]
+            windows.device_chain[camera.gb_code] = self._device_chain(
+                camera.switch_id or camera.upstream_device_id
+            )
+        return windows
+
+    def _device_chain(self, device_id: int | None) -> list[str]:
+        chain: list[str] = []
+        while device_id is not None and device_id in self.devices and len(chain) < 16:
+            device = self.devices[device_id]
+            chain.append(device_key(device))
+            device_id = device.parent_id
+        return chain
+
+
+def _snmp_options(entry: SnmpAuthConfig) -> dict[str, Any]:
+    """The SNMP probe's options for a configured auth, secrets resolved (missing: left out,
+    so the probe reports `config`)."""
+    options: dict[str, Any] = {"snmp_version": entry.version}
+    secrets = {
+        "snmp_community": entry.community,
+        "snmp_auth_key": entry.auth_key,
+        "snmp_priv_key": entry.priv_key,
+    }
+    for key, ref in secrets.items():
+        if ref is not None and ref.problem() is None:
+            options[key] = ref.resolve()
+    if entry.version == "3":
+        options.update(
+            snmp_user=entry.username,
+            snmp_auth_protocol=entry.auth_protocol,
+            snmp_priv_protocol=entry.priv_protocol,
+        )
+    return options

@@ -1,0 +1,82 @@
+"""Running the service: the monitor and its HTTP server in one event loop, until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+
+import sqlalchemy as sa
+import uvicorn
+
+from vmon.config import Settings
+from vmon.engine.ledger import Ledger
+from vmon.engine.probe_set import build_runner
+from vmon.engine.registry_source import RegistrySource
+from vmon.engine.service import Monitor
+from vmon.web.app import create_app
+
+__all__ = ["build_monitor", "serve", "split_listen"]
+
+log = logging.getLogger(__name__)
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve()` owns SIGINT/SIGTERM, so the
+    monitor always gets to close its ledger before the process ends."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    """`host:port` -> (host, port); `[::1]:9108` works too."""
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def build_monitor(settings: Settings, engine: sa.Engine, writer: str = "vmon") -> Monitor:
+    """A monitor over the database's registry with the real probes."""
+    return Monitor(
+        settings,
+        Ledger(engine, writer=writer),
+        RegistrySource(engine, settings),
+        build_runner(settings),
+    )
+
+
+async def serve(
+    settings: Settings,
+    engine: sa.Engine,
+    *,
+    on_ready: Callable[[Monitor, str], Awaitable[None]] | None = None,
+    writer: str = "vmon",
+) -> None:
+    """Run until SIGINT/SIGTERM: start the monitor, serve HTTP, stop cleanly."""
+    monitor = build_monitor(settings, engine, writer)
+    host, port = split_listen(settings.http.listen)
+    server = _QuietServer(
+        uvicorn.Config(
+            create_app(monitor), host=host, port=port, log_level="warning", lifespan="off"
+        )
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await monitor.start()
+    serving = asyncio.create_task(server.serve())
+    try:
+        if on_ready is not None:
+            await on_ready(monitor, f"http://{host}:{port}")
+        await stop.wait()
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await serving
+        await monitor.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
