@@ -1,0 +1,1 @@
+"""Ping benchmarks: bulk ping against loopback targets, side by side with fping."""
