@@ -20,6 +20,7 @@ from vmon.config import Settings
 from vmon.engine.accounting import Accounting
 from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
 from vmon.engine.ledger import Ledger
+from vmon.engine.probe_set import close_probes
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
 from vmon.metrics import FleetCollector
@@ -166,3 +167,4 @@ class Monitor:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._db, self.ledger.close_all, time.time())
         self._db.shutdown(wait=True)
+        await close_probes(dict(self.runner.probes))
