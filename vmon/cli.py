@@ -10,7 +10,7 @@ import typer
 
 from vmon import __version__
 from vmon.cli_support import AppState, out
-from vmon.commands import check, registry, service, setup
+from vmon.commands import check, demo, registry, service, setup
 from vmon.config import ConfigError, default_config_path, load_settings
 from vmon.i18n import set_language
 
@@ -43,6 +43,7 @@ app.command("export")(registry.export_command)
 registry_app.command("stats")(registry.stats_command)
 app.command("check")(check.check)
 app.command("run")(service.run)
+app.command("demo")(demo.demo)
 app.command("status")(service.status)
 app.command("uptime")(service.uptime)
 excuse_app.command("add")(service.excuse_add)

@@ -86,11 +86,15 @@ class Monitor:
         log.info(
             "ledger recovered (%d open intervals closed); %d cameras", closed, len(snapshot.cameras)
         )
-        self._aps.add_job(self.scheduler.tick, "interval", seconds=TICK_SECONDS, id="tick")
+        self._aps.add_job(self._tick, "interval", seconds=TICK_SECONDS, id="tick")
         self._aps.add_job(self.flush, "interval", seconds=FLUSH_SECONDS, id="flush")
         self._aps.add_job(self.reload, "interval", seconds=RELOAD_SECONDS, id="reload")
         self._aps.start()
         self.ready = True
+
+    async def _tick(self) -> None:
+        # a coroutine, so APScheduler runs it on the event loop rather than in a thread
+        self.scheduler.tick()
 
     def _apply_registry(self, snapshot: RegistrySnapshot) -> None:
         now = time.time()

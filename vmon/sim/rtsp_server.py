@@ -236,7 +236,8 @@ def _quit(loop: Any) -> bool:
 
 @dataclass
 class ReadyProcess:
-    """A simulator process that prints `READY <port>` once it listens; stopped by its PID.
+    """A simulator process that prints `READY <port>` (or `READY <json>`) once it listens;
+    stopped by its PID. `payload` keeps what followed READY.
 
     Its stderr goes to a log file in its own temporary directory (shown when it fails to
     start); the directory goes when the process is stopped.
@@ -246,6 +247,7 @@ class ReadyProcess:
     workdir: Path
     startup_timeout: float = 15.0
     port: int = 0
+    payload: str = ""
     proc: subprocess.Popen[str] | None = field(default=None, repr=False)
 
     def start(self) -> int:
@@ -257,15 +259,16 @@ class ReadyProcess:
             )
         finally:
             log.close()
-        port = self._wait_ready(self.proc)
-        if port is None:
+        payload = self._wait_ready(self.proc)
+        if payload is None:
             detail = (self.workdir / "server.log").read_text()[-2000:]
             self.stop()
             raise RuntimeError(f"simulator did not become ready: {detail}")
-        self.port = port
-        return port
+        self.payload = payload
+        self.port = int(payload) if payload.isdigit() else 0
+        return self.port
 
-    def _wait_ready(self, proc: subprocess.Popen[str]) -> int | None:
+    def _wait_ready(self, proc: subprocess.Popen[str]) -> str | None:
         assert proc.stdout is not None
         end = time.monotonic() + self.startup_timeout
         while (left := end - time.monotonic()) > 0:
@@ -274,7 +277,7 @@ class ReadyProcess:
             if not line:
                 return None
             if line.startswith(READY_PREFIX):
-                return int(line[len(READY_PREFIX) :])
+                return line[len(READY_PREFIX) :].strip()
         return None
 
     def stop(self) -> None:
