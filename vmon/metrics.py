@@ -1,34 +1,29 @@
-"""The metric catalogue (docs/metrics.md) as a custom collector over the fleet's state.
+"""`/metrics`: the catalogue of docs/metrics.md rendered from the fleet's state.
 
-Fresh families are built on every scrape from what the engine keeps (the client_python
-model): a deleted camera disappears at once and concurrent scrapes cannot race. Nothing is
-recomputed here that the engine already keeps: states, verdicts and counters are read as
-they are.
+Every scrape is built from what the engine holds now, so a deleted camera disappears at
+once. What does not change is not recomputed: each camera's sample lines are kept with the
+camera's version and re-rendered only after the camera changed (a probe result, a state
+change, a registry edit); its counter lines are re-rendered when its time is accounted.
+Rendering runs on the event loop, so it never races the engine's updates.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
-
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
-from prometheus_client.registry import Collector
 
 from vmon import __version__
 from vmon.engine.accounting import KINDS
 from vmon.engine.fleet import CameraRuntime, Fleet
 from vmon.engine.scheduler import LAG_BUCKETS, Scheduler
+from vmon.exposition import format_value, header, sample
 
-__all__ = ["PROBE_KINDS", "FleetCollector"]
+__all__ = ["PROBE_KINDS", "MetricsRenderer"]
 
 PROBE_KINDS = ("ping", "snmp", "onvif", "frame")
-_INFO_LABELS = (
+INFO_LABELS = (
     "name",
     "unit",
     "class",
@@ -41,7 +36,7 @@ _INFO_LABELS = (
     "latitude",
     "longitude",
 )
-_VALUE_METRICS = {  # probe measurement -> (metric, help)
+VALUE_METRICS = {  # probe measurement -> (metric, help)
     "ping_rtt_avg_seconds": ("vmon_ping_rtt_seconds", "Average round-trip time of the last ping."),
     "ping_loss_ratio": ("vmon_ping_loss_ratio", "Packet loss of the last ping, 0-1."),
     "snmp_uptime_seconds": ("vmon_snmp_uptime_seconds", "The device's sysUpTime."),
@@ -51,261 +46,331 @@ _VALUE_METRICS = {  # probe measurement -> (metric, help)
     ),
     "frame_first_seconds": ("vmon_frame_first_seconds", "Time to first frame of the last grab."),
 }
+CAMERA_COUNTERS = ("observed", "excused", "online", "intact")
+
+Lines = Callable[[CameraRuntime], Iterable[str]]
 
 
-def _gauge(name: str, doc: str, labels: Iterable[str] = ()) -> GaugeMetricFamily:
-    return GaugeMetricFamily(name, doc, labels=list(labels))
+@dataclass(frozen=True)
+class CameraFamily:
+    """A per-camera family: its name, type, help and how one camera's lines are made."""
+
+    name: str
+    kind: str
+    help: str
+    lines: Lines
 
 
-def _bool(value: bool | None) -> float:
+def _flag(value: bool | None) -> float:
     return 1.0 if value else 0.0
 
 
-class FleetCollector(Collector):
-    """Builds every vmon_* family from the fleet and the scheduler on each scrape."""
+def _info(camera: CameraRuntime) -> Iterable[str]:
+    spec = camera.spec
+    labels = {
+        **spec.labels,
+        "name": spec.name,
+        "unit": spec.unit,
+        "class": spec.camera_class,
+        "upstream": spec.upstream or "",
+    }
+    yield sample(
+        "vmon_camera_info", [("camera", spec.id), *((k, labels.get(k, "")) for k in INFO_LABELS)], 1
+    )
 
-    def __init__(
-        self,
-        fleet: Fleet,
-        scheduler: Scheduler | None = None,
-        unit_info: dict[str, dict[str, str]] | None = None,
-        targets: dict[tuple[str, str], float] | None = None,
-    ) -> None:
+
+def _health(name: str, read: Callable[[CameraRuntime], bool | None]) -> CameraFamily:
+    docs = {
+        "reachable": "Answers ping.",
+        "online": "The video path works (ONVIF answers or a frame was grabbed).",
+        "image_ok": "The latest frame shows no confirmed picture fault.",
+        "intact": "Online and image_ok (完好).",
+    }
+    metric = f"vmon_camera_{name}"
+    return CameraFamily(
+        metric,
+        "gauge",
+        docs[name],
+        lambda c: [sample(metric, [("camera", c.spec.id)], _flag(read(c)))],
+    )
+
+
+def faults(camera: CameraRuntime) -> list[str]:
+    """Confirmed faults of a camera: picture faults, then path faults."""
+    found = sorted(camera.health.picture_faults)
+    if camera.health.online is False:
+        found.append("offline")
+    if camera.health.reachable is False:
+        found.append("unreachable")
+    return found
+
+
+def _picture(camera: CameraRuntime) -> Any:
+    last = camera.last.get("frame")
+    return last.picture if last is not None else None
+
+
+def _scores(camera: CameraRuntime) -> Iterable[str]:
+    picture = _picture(camera)
+    for check, value in sorted(getattr(picture, "scores", {}).items()):
+        yield sample(
+            "vmon_camera_picture_score", [("camera", camera.spec.id), ("check", check)], value
+        )
+
+
+def _night(camera: CameraRuntime) -> Iterable[str]:
+    picture = _picture(camera)
+    if picture is not None:
+        night = getattr(picture, "day_night", "") == "night"
+        yield sample("vmon_camera_day_night", [("camera", camera.spec.id)], _flag(night))
+
+
+def _probe_lines(metric: str, read: Callable[[Any], float]) -> Lines:
+    def lines(camera: CameraRuntime) -> Iterable[str]:
+        for kind, outcome in sorted(camera.last.items()):
+            yield sample(metric, [("camera", camera.spec.id), ("probe", kind)], read(outcome))
+
+    return lines
+
+
+def _value_lines(key: str, metric: str) -> Lines:
+    def lines(camera: CameraRuntime) -> Iterable[str]:
+        for outcome in camera.last.values():
+            values = outcome.measurements.values if outcome.measurements else {}
+            if key in values:
+                yield sample(metric, [("camera", camera.spec.id)], values[key])
+
+    return lines
+
+
+CAMERA_FAMILIES: tuple[CameraFamily, ...] = (
+    CameraFamily(
+        "vmon_camera_info", "gauge", "One series per camera with its registry labels.", _info
+    ),
+    CameraFamily(
+        "vmon_camera_state",
+        "gauge",
+        "The camera's current state.",
+        lambda c: [
+            sample(
+                "vmon_camera_state",
+                [("camera", c.spec.id), ("state", c.state.value), ("cause", c.cause.value)],
+                1,
+            )
+        ],
+    ),
+    _health("reachable", lambda c: c.health.reachable),
+    _health("online", lambda c: c.health.online),
+    _health("image_ok", lambda c: c.health.image_ok is not False),
+    _health("intact", lambda c: c.health.intact),
+    CameraFamily(
+        "vmon_camera_fault",
+        "gauge",
+        "One series per confirmed fault.",
+        lambda c: [
+            sample("vmon_camera_fault", [("camera", c.spec.id), ("fault", f)], 1) for f in faults(c)
+        ],
+    ),
+    CameraFamily("vmon_camera_picture_score", "gauge", "Latest score per picture check.", _scores),
+    CameraFamily(
+        "vmon_camera_day_night", "gauge", "1 when the latest frame was judged at night.", _night
+    ),
+    CameraFamily(
+        "vmon_probe_success",
+        "gauge",
+        "The last run succeeded.",
+        _probe_lines("vmon_probe_success", lambda o: _flag(o.success)),
+    ),
+    CameraFamily(
+        "vmon_probe_duration_seconds",
+        "gauge",
+        "How long the last run took.",
+        _probe_lines("vmon_probe_duration_seconds", lambda o: o.duration),
+    ),
+    CameraFamily(
+        "vmon_probe_last_run_timestamp_seconds",
+        "gauge",
+        "Unix time the last run finished.",
+        _probe_lines("vmon_probe_last_run_timestamp_seconds", lambda o: o.finished_at),
+    ),
+    *(
+        CameraFamily(metric, "gauge", doc, _value_lines(key, metric))
+        for key, (metric, doc) in VALUE_METRICS.items()
+    ),
+)
+
+
+class MetricsRenderer:
+    """Renders the whole exposition; keeps each camera's lines until the camera changes."""
+
+    def __init__(self, fleet: Fleet, scheduler: Scheduler | None = None) -> None:
         self.fleet = fleet
         self.scheduler = scheduler
-        self.unit_info = unit_info if unit_info is not None else {}
-        self.targets = targets if targets is not None else {}
-        self.last_duration = 0.0
+        self.unit_info: dict[str, dict[str, str]] = {}
+        self.targets: dict[tuple[str, str], float] = {}
         self.runs: dict[tuple[str, str], int] = {}
         self.failures: dict[tuple[str, str], int] = {}
+        self.last_duration = 0.0
         self.last_ledger_write = 0.0
+        self._blocks: dict[str, tuple[int, tuple[str, ...]]] = {}
+        self._counters: dict[str, tuple[float, tuple[str, ...]]] = {}
 
-    def describe(self) -> list[Metric]:
-        return []  # families are dynamic; skip the registry's collect-on-register
-
-    def collect(self) -> Iterator[Metric]:
+    def render(self) -> bytes:
+        """The exposition text, UTF-8."""
         started = time.perf_counter()
-        yield from self._registry_families()
-        yield from self._camera_families()
-        yield from self._probe_families()
-        yield from self._accounting_families()
-        yield from self._self_families()
+        parts: list[str] = []
+        parts.extend(self._registry_part())
+        parts.extend(self._camera_part())
+        parts.extend(self._counter_part())
+        parts.extend(self._unit_part())
+        parts.extend(self._self_part())
         self.last_duration = time.perf_counter() - started
-
-    def _registry_families(self) -> Iterator[Metric]:
-        info = _gauge(
-            "vmon_camera_info",
-            "One series per camera with its registry labels.",
-            ["camera", *_INFO_LABELS],
-        )
-        for camera in self.fleet.cameras.values():
-            spec = camera.spec
-            labels = {
-                **spec.labels,
-                "name": spec.name,
-                "unit": spec.unit,
-                "class": spec.camera_class,
-                "upstream": spec.upstream or "",
-            }
-            info.add_metric([spec.id, *(labels.get(k, "") for k in _INFO_LABELS)], 1.0)
-        yield info
-        units = _gauge(
-            "vmon_unit_info",
-            "One series per owner unit.",
-            ["unit", "name", "parent", "district", "contractor"],
-        )
-        for unit, meta in self.unit_info.items():
-            units.add_metric(
-                [unit, *(meta.get(k, "") for k in ("name", "parent", "district", "contractor"))],
-                1.0,
+        parts.append(
+            header(
+                "vmon_collector_duration_seconds", "gauge", "Time the last scrape took to build."
             )
-        yield units
-        target = _gauge(
-            "vmon_unit_target_ratio",
-            "Intact-rate target of the unit and class, 0-1.",
-            ["unit", "class"],
         )
-        for (unit, camera_class), ratio in self.targets.items():
-            target.add_metric([unit, camera_class], ratio)
-        yield target
-        yield from self._device_families()
-        cameras = _gauge("vmon_registry_cameras", "Enabled cameras in the registry.")
-        cameras.add_metric([], float(len(self.fleet.cameras)))
-        yield cameras
+        parts.append(sample("vmon_collector_duration_seconds", [], self.last_duration))
+        return "".join(parts).encode()
 
-    def _device_families(self) -> Iterator[Metric]:
-        info = _gauge(
-            "vmon_device_info",
-            "Upstream devices (switch, NVR, platform).",
-            ["device", "name", "kind", "unit", "upstream"],
-        )
-        up = _gauge("vmon_device_up", "The device answers its checks (confirmed).", ["device"])
-        for device in self.fleet.devices.values():
-            spec = device.spec
-            info.add_metric([spec.id, spec.name, spec.kind, spec.unit, spec.upstream or ""], 1.0)
-            up.add_metric([spec.id], 0.0 if device.down else 1.0)
-        yield info
-        yield up
+    def _camera_block(self, camera: CameraRuntime) -> tuple[str, ...]:
+        cached = self._blocks.get(camera.spec.id)
+        if cached is not None and cached[0] == camera.version:
+            return cached[1]
+        block = tuple("".join(family.lines(camera)) for family in CAMERA_FAMILIES)
+        self._blocks[camera.spec.id] = (camera.version, block)
+        return block
 
-    def _camera_families(self) -> Iterator[Metric]:
-        state = _gauge(
-            "vmon_camera_state", "The camera's current state.", ["camera", "state", "cause"]
-        )
-        flags = {
-            name: _gauge(f"vmon_camera_{name}", doc, ["camera"])
-            for name, doc in (
-                ("reachable", "Answers ping."),
-                ("online", "The video path works (ONVIF answers or a frame was grabbed)."),
-                ("image_ok", "The latest frame shows no confirmed picture fault."),
-                ("intact", "Online and image_ok (完好)."),
-            )
-        }
-        fault = _gauge("vmon_camera_fault", "One series per confirmed fault.", ["camera", "fault"])
-        for camera in self.fleet.cameras.values():
-            cid, health = camera.spec.id, camera.health
-            state.add_metric([cid, camera.state.value, camera.cause.value], 1.0)
-            flags["reachable"].add_metric([cid], _bool(health.reachable))
-            flags["online"].add_metric([cid], _bool(health.online))
-            flags["image_ok"].add_metric([cid], _bool(health.image_ok is not False))
-            flags["intact"].add_metric([cid], _bool(health.intact))
-            for name in _faults(camera):
-                fault.add_metric([cid, name], 1.0)
-        yield state
-        yield from flags.values()
-        yield fault
-        yield from self._picture_families()
+    def _camera_part(self) -> Iterable[str]:
+        cameras = list(self.fleet.cameras.values())
+        blocks = [self._camera_block(c) for c in cameras]
+        if len(self._blocks) > len(cameras):  # forget removed cameras
+            keep = {c.spec.id for c in cameras}
+            self._blocks = {k: v for k, v in self._blocks.items() if k in keep}
+        for index, family in enumerate(CAMERA_FAMILIES):
+            yield header(family.name, family.kind, family.help)
+            yield from (block[index] for block in blocks)
 
-    def _picture_families(self) -> Iterator[Metric]:
-        score = _gauge(
-            "vmon_camera_picture_score", "Latest score per picture check.", ["camera", "check"]
+    def _counter_block(
+        self, camera: str, seconds: dict[str, float], stamp: float
+    ) -> tuple[str, ...]:
+        cached = self._counters.get(camera)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        labels = [("camera", camera)]
+        block = tuple(
+            sample(f"vmon_camera_{kind}_seconds_total", labels, seconds[kind])
+            for kind in CAMERA_COUNTERS
         )
-        night = _gauge(
-            "vmon_camera_day_night", "1 when the latest frame was judged at night.", ["camera"]
-        )
-        for camera in self.fleet.cameras.values():
-            last = camera.last.get("frame")
-            picture: Any = last.picture if last else None
-            if picture is None:
-                continue
-            for check, value in sorted(getattr(picture, "scores", {}).items()):
-                score.add_metric([camera.spec.id, check], float(value))
-            night.add_metric([camera.spec.id], _bool(getattr(picture, "day_night", "") == "night"))
-        yield score
-        yield night
+        self._counters[camera] = (stamp, block)
+        return block
 
-    def _probe_families(self) -> Iterator[Metric]:
-        success = _gauge("vmon_probe_success", "The last run succeeded.", ["camera", "probe"])
-        duration = _gauge(
-            "vmon_probe_duration_seconds", "How long the last run took.", ["camera", "probe"]
-        )
-        last_run = _gauge(
-            "vmon_probe_last_run_timestamp_seconds",
-            "Unix time the last run finished.",
-            ["camera", "probe"],
-        )
-        values = {key: _gauge(name, doc, ["camera"]) for key, (name, doc) in _VALUE_METRICS.items()}
-        for camera in self.fleet.cameras.values():
-            cid = camera.spec.id
-            for kind, outcome in camera.last.items():
-                success.add_metric([cid, kind], _bool(outcome.success))
-                duration.add_metric([cid, kind], outcome.duration)
-                last_run.add_metric([cid, kind], outcome.finished_at)
-                if outcome.measurements is None:
-                    continue
-                for key, value in outcome.measurements.values.items():
-                    if key in values:
-                        values[key].add_metric([cid], value)
-        yield success
-        yield duration
-        yield last_run
-        yield from values.values()
-
-    def _accounting_families(self) -> Iterator[Metric]:
+    def _counter_part(self) -> Iterable[str]:
         accounting = self.fleet.accounting
-        for kind in ("observed", "excused", "online", "intact"):
-            family = CounterMetricFamily(
-                f"vmon_camera_{kind}_seconds",
-                f"Camera-seconds counted as {kind}.",
-                labels=["camera"],
-            )
-            for camera, seconds in accounting.camera.items():
-                family.add_metric([camera], seconds[kind])
-            yield family
-        for kind in KINDS:
-            family = CounterMetricFamily(
-                f"vmon_unit_{kind}_seconds",
-                f"Camera-seconds counted as {kind}, per unit and class.",
-                labels=["unit", "class"],
-            )
-            for (unit, camera_class), seconds in accounting.unit.items():
-                family.add_metric([unit, camera_class], seconds[kind])
-            yield family
-        yield self._unit_cameras()
+        stamps = {cid: c.accounted_until for cid, c in self.fleet.cameras.items()}
+        blocks = [
+            self._counter_block(cid, seconds, stamps.get(cid, -1.0))
+            for cid, seconds in accounting.camera.items()
+        ]
+        for index, kind in enumerate(CAMERA_COUNTERS):
+            name = f"vmon_camera_{kind}_seconds_total"
+            yield header(name, "counter", f"Camera-seconds counted as {kind}.")
+            yield from (block[index] for block in blocks)
 
-    def _unit_cameras(self) -> Metric:
+    def _registry_part(self) -> Iterable[str]:
+        yield header("vmon_unit_info", "gauge", "One series per owner unit.")
+        for unit, meta in sorted(self.unit_info.items()):
+            keys = ("name", "parent", "district", "contractor")
+            yield sample(
+                "vmon_unit_info", [("unit", unit), *((k, meta.get(k, "")) for k in keys)], 1
+            )
+        yield header(
+            "vmon_unit_target_ratio", "gauge", "Intact-rate target of the unit and class, 0-1."
+        )
+        for (unit, camera_class), ratio in sorted(self.targets.items()):
+            yield sample("vmon_unit_target_ratio", [("unit", unit), ("class", camera_class)], ratio)
+        yield header("vmon_device_info", "gauge", "Upstream devices (switch, NVR, platform).")
+        devices = sorted(self.fleet.devices.values(), key=lambda d: d.spec.id)
+        for device in devices:
+            spec = device.spec
+            labels = [
+                ("device", spec.id),
+                ("name", spec.name),
+                ("kind", spec.kind),
+                ("unit", spec.unit),
+                ("upstream", spec.upstream or ""),
+            ]
+            yield sample("vmon_device_info", labels, 1)
+        yield header("vmon_device_up", "gauge", "The device answers its checks (confirmed).")
+        for device in devices:
+            yield sample("vmon_device_up", [("device", device.spec.id)], 0 if device.down else 1)
+        yield header("vmon_registry_cameras", "gauge", "Enabled cameras in the registry.")
+        yield sample("vmon_registry_cameras", [], len(self.fleet.cameras))
+
+    def _unit_part(self) -> Iterable[str]:
+        units = sorted(self.fleet.accounting.unit.items())
+        for kind in KINDS:
+            name = f"vmon_unit_{kind}_seconds_total"
+            yield header(name, "counter", f"Camera-seconds counted as {kind}, per unit and class.")
+            for (unit, camera_class), seconds in units:
+                yield sample(name, [("unit", unit), ("class", camera_class)], seconds[kind])
         counts: dict[tuple[str, str, str], int] = {}
         for camera in self.fleet.cameras.values():
             key = (*camera.placement, camera.state.value)
             counts[key] = counts.get(key, 0) + 1
-        family = _gauge("vmon_unit_cameras", "Cameras per state now.", ["unit", "class", "state"])
+        yield header("vmon_unit_cameras", "gauge", "Cameras per state now.")
         for (unit, camera_class, state), count in sorted(counts.items()):
-            family.add_metric([unit, camera_class, state], float(count))
-        return family
+            yield sample(
+                "vmon_unit_cameras",
+                [("unit", unit), ("class", camera_class), ("state", state)],
+                count,
+            )
 
-    def _self_families(self) -> Iterator[Metric]:
-        build = _gauge("vmon_build_info", "vmon's version.", ["version"])
-        build.add_metric([__version__], 1.0)
-        yield build
-        runs = CounterMetricFamily("vmon_probe_runs", "Probe runs.", labels=["probe", "result"])
+    def _self_part(self) -> Iterable[str]:
+        yield header("vmon_build_info", "gauge", "vmon's version.")
+        yield sample("vmon_build_info", [("version", __version__)], 1)
+        yield header("vmon_probe_runs_total", "counter", "Probe runs.")
         for (kind, result), count in sorted(self.runs.items()):
-            runs.add_metric([kind, result], count)
-        yield runs
-        failures = CounterMetricFamily(
-            "vmon_probe_failures", "Probe failures by reason.", labels=["probe", "reason"]
-        )
+            yield sample("vmon_probe_runs_total", [("probe", kind), ("result", result)], count)
+        yield header("vmon_probe_failures_total", "counter", "Probe failures by reason.")
         for (kind, reason), count in sorted(self.failures.items()):
-            failures.add_metric([kind, reason], count)
-        yield failures
+            yield sample("vmon_probe_failures_total", [("probe", kind), ("reason", reason)], count)
         if self.scheduler is not None:
-            yield from self._scheduler_families(self.scheduler)
-        scrape = _gauge("vmon_collector_duration_seconds", "Time the last scrape took to build.")
-        scrape.add_metric([], self.last_duration)
-        yield scrape
-        ledger = _gauge(
-            "vmon_last_ledger_write_timestamp_seconds", "Unix time of the last ledger write."
+            yield from _scheduler_part(self.scheduler)
+        yield header(
+            "vmon_last_ledger_write_timestamp_seconds",
+            "gauge",
+            "Unix time of the last ledger write.",
         )
-        ledger.add_metric([], self.last_ledger_write)
-        yield ledger
-
-    def _scheduler_families(self, scheduler: Scheduler) -> Iterator[Metric]:
-        lag = HistogramMetricFamily(
-            "vmon_scheduler_lag_seconds",
-            "How late runs started against their schedule.",
-            labels=["probe"],
-        )
-        skipped = CounterMetricFamily(
-            "vmon_scheduler_skipped_runs",
-            "Runs skipped because the previous one was still going.",
-            labels=["probe"],
-        )
-        inflight = _gauge("vmon_scheduler_inflight", "Runs in progress.", ["probe"])
-        for kind, stats in sorted(scheduler.stats.items()):
-            buckets = [
-                (str(b), float(n)) for b, n in zip(LAG_BUCKETS, stats.lag_buckets, strict=True)
-            ]
-            buckets.append(("+Inf", float(stats.started)))
-            lag.add_metric([kind], buckets, stats.lag_sum)
-            skipped.add_metric([kind], stats.skipped)
-            inflight.add_metric([kind], stats.inflight)
-        yield lag
-        yield skipped
-        yield inflight
+        yield sample("vmon_last_ledger_write_timestamp_seconds", [], self.last_ledger_write)
 
 
-def _faults(camera: CameraRuntime) -> list[str]:
-    faults = sorted(camera.health.picture_faults)
-    if camera.health.online is False:
-        faults.append("offline")
-    if camera.health.reachable is False:
-        faults.append("unreachable")
-    return faults
+def _scheduler_part(scheduler: Scheduler) -> Iterable[str]:
+    stats = sorted(scheduler.stats.items())
+    yield header(
+        "vmon_scheduler_lag_seconds", "histogram", "How late runs started against their schedule."
+    )
+    for kind, kind_stats in stats:
+        for bound, count in zip(LAG_BUCKETS, kind_stats.lag_buckets, strict=True):
+            yield sample(
+                "vmon_scheduler_lag_seconds_bucket",
+                [("probe", kind), ("le", format_value(bound))],
+                count,
+            )
+        yield sample(
+            "vmon_scheduler_lag_seconds_bucket",
+            [("probe", kind), ("le", "+Inf")],
+            kind_stats.started,
+        )
+        yield sample("vmon_scheduler_lag_seconds_sum", [("probe", kind)], kind_stats.lag_sum)
+        yield sample("vmon_scheduler_lag_seconds_count", [("probe", kind)], kind_stats.started)
+    yield header(
+        "vmon_scheduler_skipped_runs_total",
+        "counter",
+        "Runs skipped because the previous one was still going.",
+    )
+    for kind, kind_stats in stats:
+        yield sample("vmon_scheduler_skipped_runs_total", [("probe", kind)], kind_stats.skipped)
+    yield header("vmon_scheduler_inflight", "gauge", "Runs in progress.")
+    for kind, kind_stats in stats:
+        yield sample("vmon_scheduler_inflight", [("probe", kind)], kind_stats.inflight)

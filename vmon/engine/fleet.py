@@ -77,6 +77,7 @@ class CameraRuntime:
     cause: Cause = Cause.NONE
     since: float = 0.0
     accounted_until: float = 0.0
+    version: int = 0  # bumped on every change; /metrics re-renders the camera's lines then
 
     @property
     def placement(self) -> tuple[str, str]:
@@ -132,6 +133,7 @@ class Fleet:
             elif runtime.spec != spec:
                 self._account(runtime, now)  # time so far belongs to the old placement
                 runtime.spec = spec
+                runtime.version += 1
 
     def sync_devices(self, specs: Iterable[DeviceSpec]) -> None:
         """Bring the device set in line with the registry."""
@@ -159,6 +161,7 @@ class Fleet:
 
     def _observe_camera(self, camera: CameraRuntime, outcome: Outcome) -> None:
         camera.last[outcome.kind] = outcome
+        camera.version += 1
         if outcome.kind != "snmp":  # SNMP tells about the device, not the video path
             check = camera.checks.setdefault(outcome.kind, CheckHealth(self._rule(outcome.kind)))
             verdict = check.observe(not outcome.success)
@@ -215,6 +218,7 @@ class Fleet:
             return
         self._account(camera, now)
         camera.state, camera.cause, camera.since = state, cause, now
+        camera.version += 1
         self.pending.append(StateChange(camera.spec.id, state, cause, now, _detail(camera)))
 
     def refresh_states(self, now: float) -> None:

@@ -23,7 +23,7 @@ from vmon.engine.ledger import Ledger
 from vmon.engine.probe_set import close_probes
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
-from vmon.metrics import FleetCollector
+from vmon.metrics import MetricsRenderer
 
 __all__ = ["Monitor", "RegistrySnapshot"]
 
@@ -46,7 +46,7 @@ class RegistrySnapshot:
 
 
 class Monitor:
-    """One vmon instance: owns the fleet, the scheduler, the ledger and the collector."""
+    """One vmon instance: owns the fleet, the scheduler, the ledger and the metrics."""
 
     def __init__(
         self,
@@ -62,7 +62,7 @@ class Monitor:
         self.fleet = Fleet(settings.health)
         budgets = {k: getattr(settings.probes, k).concurrency for k in self._kinds()}
         self.scheduler = Scheduler(self._run, budgets)
-        self.collector = FleetCollector(self.fleet, self.scheduler)
+        self.metrics = MetricsRenderer(self.fleet, self.scheduler)
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vmon-db")
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self.ready = False
@@ -101,8 +101,8 @@ class Monitor:
         self.fleet.excused = snapshot.excused
         self.fleet.sync_devices(snapshot.devices)
         self.fleet.sync_cameras(snapshot.cameras, now)
-        self.collector.unit_info = snapshot.units
-        self.collector.targets = snapshot.targets
+        self.metrics.unit_info = snapshot.units
+        self.metrics.targets = snapshot.targets
         wanted = set()
         specs: list[CameraSpec | DeviceSpec] = [*snapshot.cameras, *snapshot.devices]
         for spec in specs:
@@ -134,11 +134,11 @@ class Monitor:
 
     def _count(self, outcome: Outcome) -> None:
         result = "success" if outcome.success else "failure"
-        runs = self.collector.runs
+        runs = self.metrics.runs
         runs[(outcome.kind, result)] = runs.get((outcome.kind, result), 0) + 1
         if outcome.error is not None:
             key = (outcome.kind, outcome.error.reason.value)
-            self.collector.failures[key] = self.collector.failures.get(key, 0) + 1
+            self.metrics.failures[key] = self.metrics.failures.get(key, 0) + 1
 
     async def flush(self) -> None:
         """Account time up to now and write state changes and the heartbeat to the ledger."""
@@ -150,7 +150,7 @@ class Monitor:
             log.error("ledger write failed, will retry: %s", type(exc).__name__)
             self.fleet.pending[:0] = changes
             return
-        self.collector.last_ledger_write = now
+        self.metrics.last_ledger_write = now
 
     async def reload(self) -> None:
         """Pick up registry changes (cameras, devices, excusals) without a restart."""

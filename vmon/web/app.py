@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from vmon.engine.fleet import CameraRuntime, Outcome
 from vmon.engine.service import Monitor
+from vmon.exposition import CONTENT_TYPE
 from vmon.redact import redact
 
 __all__ = ["create_app"]
@@ -69,12 +69,11 @@ class _LogCapture(logging.Handler):
 def create_app(monitor: Monitor) -> FastAPI:
     """The FastAPI application serving one monitor."""
     app = FastAPI(title="vmon", docs_url="/api/docs", openapi_url="/api/openapi.json")
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(monitor.collector)
 
     @app.get("/metrics")
-    def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    async def metrics() -> Response:
+        # on the event loop, so the engine cannot change the fleet while it is rendered
+        return Response(monitor.metrics.render(), media_type=CONTENT_TYPE)
 
     @app.get("/-/healthy")
     def healthy() -> Response:

@@ -1,0 +1,48 @@
+"""The Prometheus text exposition format (0.0.4), written directly.
+
+vmon renders `/metrics` itself rather than through client_python's families: at 10^4
+cameras that is some 4x10^5 samples, which client_python needs seconds to build on every
+scrape; vmon keeps each camera's lines and re-renders only what changed (see
+`vmon.metrics`). This module is the small, exact part: names, label escaping, values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+__all__ = ["CONTENT_TYPE", "format_value", "header", "sample"]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def format_value(value: float) -> str:
+    """A sample value as Prometheus writes it (`+Inf`, `NaN`, shortest float text)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value)}"
+    return repr(float(value))
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+
+
+def labels_text(labels: Iterable[tuple[str, str]]) -> str:
+    """`{a="x",b="y"}`, or nothing for no labels."""
+    inner = ",".join(f'{key}="{_escape(value)}"' for key, value in labels)
+    return f"{{{inner}}}" if inner else ""
+
+
+def sample(name: str, labels: Sequence[tuple[str, str]], value: float) -> str:
+    """One sample line, newline included."""
+    return f"{name}{labels_text(labels)} {format_value(value)}\n"
+
+
+def header(name: str, kind: str, help_text: str) -> str:
+    """The HELP and TYPE lines of a family."""
+    escaped = help_text.replace("\\", r"\\").replace("\n", r"\n")
+    return f"# HELP {name} {escaped}\n# TYPE {name} {kind}\n"
