@@ -9,6 +9,7 @@ set in `Reason`; free text goes into `message` (logs and the database), never in
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -150,7 +151,13 @@ class Deadline:
     async def run(self, awaitable: Awaitable[T], what: str = "operation") -> T:
         """Await `awaitable`, raising `ProbeError(timeout)` if the deadline passes first."""
         try:
-            return await asyncio.wait_for(awaitable, timeout=self.remaining())
+            left = self.remaining()
+        except ProbeError:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()  # never started: close it rather than leak a warning
+            raise
+        try:
+            return await asyncio.wait_for(awaitable, timeout=left)
         except TimeoutError:
             raise ProbeError(Reason.TIMEOUT, f"{what} timed out") from None
 

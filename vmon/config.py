@@ -28,6 +28,7 @@ __all__ = [
     "Confirmation",
     "CredentialConfig",
     "DatabaseConfig",
+    "EngineConfig",
     "HealthConfig",
     "HttpConfig",
     "ProbeSchedule",
@@ -207,6 +208,14 @@ class HealthConfig(_Strict):
     picture: Confirmation = Confirmation(fail_n=2, fail_m=3, clear_k=2)
 
 
+class EngineConfig(_Strict):
+    """How often the ledger is written and the registry re-read."""
+
+    flush_seconds: float = Field(default=15.0, gt=0, le=300)
+    reload_seconds: float = Field(default=30.0, gt=0, le=3600)
+    writer: str = Field(default="vmon", min_length=1, max_length=64)
+
+
 class RegistryConfig(_Strict):
     """Import settings: extra header aliases and an optional region box."""
 
@@ -244,6 +253,7 @@ class Settings(_Strict):
     snmp_auths: dict[str, SnmpAuthConfig] = Field(default_factory=dict)
     probes: ProbesConfig = ProbesConfig()
     health: HealthConfig = HealthConfig()
+    engine: EngineConfig = EngineConfig()
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
     @property

@@ -38,6 +38,7 @@ class PostgresServer:
     root: Path
     port: int
     pid: int | None = None
+    process: subprocess.Popen[bytes] | None = None
 
     @classmethod
     def start(cls) -> PostgresServer:
@@ -96,7 +97,7 @@ class PostgresServer:
             stderr=open(self.root / "log", "wb"),  # noqa: SIM115
             **self._as_postgres(),  # type: ignore[call-overload]
         )
-        self.pid = proc.pid
+        self.pid, self.process = proc.pid, proc
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -122,16 +123,12 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        if self.pid:
-            os.kill(self.pid, signal.SIGINT)  # fast shutdown
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                try:
-                    os.kill(self.pid, 0)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.1)
-            else:
-                os.kill(self.pid, signal.SIGKILL)
-            self.pid = None
+        if self.process is not None:
+            self.process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+            self.pid = self.process = None
         shutil.rmtree(self.root, ignore_errors=True)

@@ -38,13 +38,15 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def build_monitor(settings: Settings, engine: sa.Engine, writer: str = "vmon") -> Monitor:
+def build_monitor(settings: Settings, engine: sa.Engine) -> Monitor:
     """A monitor over the database's registry with the real probes."""
     return Monitor(
         settings,
-        Ledger(engine, writer=writer),
+        Ledger(engine, writer=settings.engine.writer),
         RegistrySource(engine, settings),
         build_runner(settings),
+        flush_seconds=settings.engine.flush_seconds,
+        reload_seconds=settings.engine.reload_seconds,
     )
 
 
@@ -53,10 +55,9 @@ async def serve(
     engine: sa.Engine,
     *,
     on_ready: Callable[[Monitor, str], Awaitable[None]] | None = None,
-    writer: str = "vmon",
 ) -> None:
     """Run until SIGINT/SIGTERM: start the monitor, serve HTTP, stop cleanly."""
-    monitor = build_monitor(settings, engine, writer)
+    monitor = build_monitor(settings, engine)
     host, port = split_listen(settings.http.listen)
     server = _QuietServer(
         uvicorn.Config(

@@ -54,8 +54,13 @@ class Monitor:
         ledger: Ledger,
         load_registry: Callable[[], RegistrySnapshot],
         runner: Runner,
+        *,
+        flush_seconds: float = FLUSH_SECONDS,
+        reload_seconds: float = RELOAD_SECONDS,
     ) -> None:
         self.settings = settings
+        self.flush_seconds = flush_seconds
+        self.reload_seconds = reload_seconds
         self.ledger = ledger
         self.load_registry = load_registry
         self.runner = runner
@@ -87,8 +92,8 @@ class Monitor:
             "ledger recovered (%d open intervals closed); %d cameras", closed, len(snapshot.cameras)
         )
         self._aps.add_job(self._tick, "interval", seconds=TICK_SECONDS, id="tick")
-        self._aps.add_job(self.flush, "interval", seconds=FLUSH_SECONDS, id="flush")
-        self._aps.add_job(self.reload, "interval", seconds=RELOAD_SECONDS, id="reload")
+        self._aps.add_job(self.flush, "interval", seconds=self.flush_seconds, id="flush")
+        self._aps.add_job(self.reload, "interval", seconds=self.reload_seconds, id="reload")
         self._aps.start()
         self.ready = True
 

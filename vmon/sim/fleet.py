@@ -43,7 +43,7 @@ STANDING_FAULTS: dict[str, tuple[str, str, str]] = {
     "hung": ("hung", "hung", "healthy"),
     "clock_off": ("clock_off", "ok", "healthy"),
     "black": ("healthy", "ok", "black"),
-    "blurred": ("healthy", "ok", "defocus"),
+    "blurred": ("healthy", "ok", "blurred"),
     "covered": ("healthy", "ok", "covered"),
     "frozen": ("healthy", "frozen", "healthy"),
     "moved": ("healthy", "ok", "moved"),
@@ -115,6 +115,8 @@ class FleetPlan:
     cameras: list[PlannedCamera] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     cycle_seconds: float = 1800.0
+    light: bool = False  # serve a few pre-rendered pictures instead of rendering per request
+    onvif_ports: int | None = None  # at most this many ONVIF devices; cameras share them
 
     def to_json(self) -> str:
         """The plan as JSON (UTF-8 text)."""
@@ -130,6 +132,8 @@ class FleetPlan:
             cameras=[PlannedCamera(**c) for c in data["cameras"]],
             events=[Event(**e) for e in data["events"]],
             cycle_seconds=data["cycle_seconds"],
+            light=data.get("light", False),
+            onvif_ports=data.get("onvif_ports"),
         )
 
     def save(self, path: Path) -> Path:
@@ -156,12 +160,25 @@ def _camera_code(area: str, serial: int) -> str:
     return f"{area}00" + "00" + "132" + "0" + f"{serial:06d}"
 
 
-def plan_fleet(cameras: int = 300, *, seed: int = 7, per_switch: int = 12) -> FleetPlan:
-    """A deterministic fleet of `cameras` cameras with standing faults and a timeline."""
+def plan_fleet(
+    cameras: int = 300,
+    *,
+    seed: int = 7,
+    per_switch: int = 12,
+    light: bool = False,
+    onvif_ports: int | None = None,
+) -> FleetPlan:
+    """A deterministic fleet of `cameras` cameras with standing faults and a timeline.
+
+    For benchmarks at scale: `light` makes the simulator serve a few pre-rendered pictures
+    per picture kind (shared by many cameras) instead of rendering a scene per request;
+    `onvif_ports` caps the ONVIF devices (camera i answers on device i mod onvif_ports), as
+    one process cannot hold more listening sockets than its file-descriptor limit.
+    """
     rng = random.Random(seed)
     units = _units()
     owners = [u for u in units if u.parent is not None]
-    plan = FleetPlan(units=units)
+    plan = FleetPlan(units=units, light=light, onvif_ports=onvif_ports)
     faults = list(STANDING_FAULTS)
     for i in range(cameras):
         unit = owners[i // per_switch % len(owners)]
@@ -206,7 +223,7 @@ def _timeline(plan: FleetPlan, rng: random.Random) -> list[Event]:
             Event(at=120.0, target=plan.switches[2].name, fault="switch_down", duration=300.0)
         )
     for n, code in enumerate(rng.sample(healthy, min(12, len(healthy)))):
-        fault = ("offline", "covered", "defocus", "black")[n % 4]
+        fault = ("offline", "covered", "blurred", "black")[n % 4]
         events.append(Event(at=60.0 + n * 90.0, target=code, fault=fault, duration=240.0))
     return events
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,18 +40,55 @@ from vmon.sim.scenes import scene
 from vmon.sim.snapshot_server import SnapshotCamera, SnapshotServer
 from vmon.sim.switchable_net import SwitchableNet
 
-__all__ = ["FleetServer", "main"]
+__all__ = ["FleetServer", "LightPictures", "main"]
 
 READY = "READY "
-_PICTURE_FAULTS = {"covered", "defocus", "black", "stripes", "color_cast", "moved"}
+_PICTURE_FAULTS = {"covered", "blurred", "black", "stripes", "color_cast", "moved"}
+LIGHT_SCENES = 4  # light mode: distinct scenes per picture kind, shared by the cameras
+LIGHT_MOMENTS = 3  # light mode: moments per scene, so that consecutive snapshots differ
 
 
-def _snapshot_camera(camera: PlannedCamera, fault: str) -> SnapshotCamera:
+class LightPictures:
+    """Pre-rendered pictures for benchmarks at scale: `LIGHT_SCENES` scenes per picture kind,
+    `LIGHT_MOMENTS` moments each, rendered on first use and shared by every camera, so a
+    snapshot costs the simulator one JPEG encoding instead of a scene rendering."""
+
+    def __init__(self, width: int = 640, height: int = 360) -> None:
+        self.size = (width, height)
+        self._frames: dict[tuple[str, int], list[Any]] = {}
+        self._lock = threading.Lock()  # the snapshot server renders in worker threads
+
+    def picture(self, kind: str, seed: int) -> Callable[[float], Any]:
+        """The camera's picture as a function of time (what `SnapshotCamera` accepts)."""
+        key = (kind, seed % LIGHT_SCENES)
+
+        def at(t: float) -> Any:
+            frames = self._moments(key)
+            return frames[int(t) % len(frames)]
+
+        return at
+
+    def _moments(self, key: tuple[str, int]) -> list[Any]:
+        with self._lock:
+            if key not in self._frames:
+                kind, seed = key
+                width, height = self.size
+                self._frames[key] = [
+                    scene(kind, seed=seed, width=width, height=height, t=7.0 * moment)
+                    for moment in range(LIGHT_MOMENTS)
+                ]
+            return self._frames[key]
+
+
+def _snapshot_camera(
+    camera: PlannedCamera, fault: str, light: LightPictures | None = None
+) -> SnapshotCamera:
     _, behaviour, kind = STANDING_FAULTS.get(fault, ("healthy", "ok", "healthy"))
     if fault in _PICTURE_FAULTS:
         behaviour, kind = "ok", fault
+    picture = {"scene": kind} if light is None else light.picture(kind, camera.seed)
     return SnapshotCamera(
-        behaviour=behaviour, picture={"scene": kind}, username=DEMO_USER,
+        behaviour=behaviour, picture=picture, username=DEMO_USER,
         password=DEMO_PASSWORD, seed=camera.seed, width=640, height=360,
     )  # fmt: skip
 
@@ -64,19 +104,26 @@ class FleetServer:
     net: SwitchableNet | None = None
     devices: dict[str, SimDevice] = field(default_factory=dict)
     switch_addresses: dict[str, str] = field(default_factory=dict)
+    light: LightPictures | None = None
     _workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="vmon-fleet-")))
 
     async def start(self) -> dict[str, Any]:
         """Start every server; return what vmon's registry needs (ports, URLs, addresses)."""
+        self.light = LightPictures() if self.plan.light else None
+        rtsp = self._start_rtsp()  # first: its start-up wait uses select(), fds must be < 1024
         snapshot_port = await self.snapshots.start()
-        for camera in self.plan.cameras:
-            self.snapshots.add(camera.code, _snapshot_camera(camera, camera.fault))
-            self.devices[camera.code] = await self.onvif.add(self._device_settings(camera))
+        limit = self.plan.onvif_ports or len(self.plan.cameras)
+        shared: list[SimDevice] = []
+        for index, camera in enumerate(self.plan.cameras):
+            self.snapshots.add(camera.code, _snapshot_camera(camera, camera.fault, self.light))
+            if index < limit:
+                shared.append(await self.onvif.add(self._device_settings(camera)))
+            self.devices[camera.code] = shared[index % limit]
         self._start_switches()
         return {
             "onvif": {code: device.port for code, device in self.devices.items()},
             "snapshot": snapshot_port,
-            "rtsp": self._start_rtsp(),
+            "rtsp": rtsp,
             "switches": self.switch_addresses,
         }
 
@@ -103,8 +150,10 @@ class FleetServer:
             return {}
         mounts = []
         for camera in cameras:
-            image = self._workdir / f"{camera.code}.jpg"
-            cv2.imwrite(str(image), scene("healthy", seed=camera.seed, width=320, height=240))
+            seed = camera.seed % LIGHT_SCENES if self.light else camera.seed
+            image = self._workdir / f"rtsp-{seed}.jpg"
+            if not image.exists():
+                cv2.imwrite(str(image), scene("healthy", seed=seed, width=320, height=240))
             mounts.append(
                 Mount(f"/{camera.code}", kind="image", image=str(image), users=(DEMO_USER,))
             )
@@ -123,9 +172,7 @@ class FleetServer:
         if event.fault == "offline":
             await self.onvif.set_offline(self.devices[camera.code], active)
         fault = event.fault if active else camera.fault
-        self.snapshots.add(
-            camera.code, _snapshot_camera(camera, "offline" if fault == "offline" else fault)
-        )
+        self.snapshots.add(camera.code, _snapshot_camera(camera, fault, self.light))
 
     async def _switch(self, name: str, *, down: bool) -> None:
         address = self.switch_addresses.get(name)
@@ -134,7 +181,7 @@ class FleetServer:
         for camera in (c for c in self.plan.cameras if c.switch == name):
             await self.onvif.set_offline(self.devices[camera.code], down)
             fault = "offline" if down else camera.fault
-            self.snapshots.add(camera.code, _snapshot_camera(camera, fault))
+            self.snapshots.add(camera.code, _snapshot_camera(camera, fault, self.light))
 
     async def play(self, started: float) -> None:
         """Play the timeline in cycles of `plan.cycle_seconds`, for ever."""
@@ -156,6 +203,7 @@ class FleetServer:
             self.rtsp.stop()
         if self.net is not None:
             self.net.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
 
 
 async def _serve(plan: FleetPlan) -> None:
