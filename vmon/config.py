@@ -326,6 +326,8 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
 def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
+        if value is None and isinstance(merged.get(key), dict):
+            continue  # an empty section (`credentials:` with only comments) keeps its default
         if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
         else:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from vmon.cli_support import err, fail, out, print_json, print_table, state
 from vmon.i18n import tr
 
-__all__ = ["export_command", "import_command", "stats_command"]
+__all__ = ["export_command", "import_command", "sample_command", "stats_command", "units_command"]
 
 
 def _progress() -> Progress:
@@ -61,7 +61,7 @@ def import_command(
 
 def _print_import_result(result: object, dry_run: bool) -> None:
     summary = getattr(result, "summary", None)
-    out.print(summary() if callable(summary) else str(result), highlight=False)
+    out.print(summary() if callable(summary) else str(result), highlight=False, soft_wrap=True)
     if getattr(result, "errors", None):
         raise typer.Exit(2)
     if dry_run:
@@ -103,3 +103,49 @@ def stats_command(
         tr("常缺字段", "most often missing"),
     ]
     print_table(tr("建档率", "registry completeness"), columns, [row.as_row() for row in rows])
+
+
+def sample_command(
+    file: Annotated[Path, typer.Argument(help="XLSX or CSV to write")],
+    rows: Annotated[int, typer.Option("--rows", min=1, max=1_000_000)] = 50,
+    units_file: Annotated[
+        Path | None, typer.Option("--units", help="also write the sample unit tree (YAML/CSV/XLSX)")
+    ] = None,
+) -> None:
+    """示例点位表 (write a realistic sample sheet with Chinese headers, to try an import)."""
+    from vmon.registry.samples import write_sample, write_sample_units
+
+    write_sample(file, rows)
+    out.print(tr(f"已写入示例点位表 {file} ({rows} 行)", f"wrote {file} ({rows} rows)"))
+    if units_file is not None:
+        write_sample_units(units_file)
+        out.print(tr(f"已写入示例单位树 {units_file}", f"wrote {units_file}"))
+
+
+def units_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="unit tree: YAML, CSV or XLSX")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate, write nothing")] = False,
+) -> None:
+    """导入单位树 (owner units: parent, area code, contractor, targets per class)."""
+    from vmon.registry.units import import_units
+
+    if not file.is_file():
+        fail(tr(f"文件不存在: {file}", f"no such file: {file}"))
+    with Session(state(ctx).engine) as session:
+        result = import_units(session, file, dry_run=dry_run)
+    for issue in result.errors:
+        err.print(f"  {issue.text()}", highlight=False)
+    if result.errors:
+        fail(
+            tr(
+                f"单位树有 {len(result.errors)} 处错误, 未写入",
+                f"{len(result.errors)} errors, nothing written",
+            )
+        )
+    out.print(
+        tr(
+            f"新建 {result.created}, 更新 {result.updated}, 未变 {result.unchanged}",
+            f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}",
+        )
+    )
