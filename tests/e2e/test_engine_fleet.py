@@ -22,8 +22,8 @@ from vmon.engine.serve import build_monitor
 from vmon.engine.service import Monitor
 from vmon.sim.demo import DEMO_PASSWORD_ENV
 from vmon.sim.fleet import (
-    DEMO_PASSWORD,
     CREDENTIAL_REF,
+    DEMO_PASSWORD,
     DEMO_USER,
     Event,
     FleetPlan,
@@ -167,12 +167,12 @@ async def test_switch_failure_marks_its_cameras_upstream(
 async def test_counters_equal_the_ledger(
     running: tuple[Monitor, FleetServer, sa.Engine], plan: FleetPlan
 ) -> None:
-    monitor, server, engine = running
+    monitor, server, _ = running
     code = camera_with(plan, "healthy")
     await wait_for(lambda: state_of(monitor, code)[0] == "ok", 20, "ok")
     await server.apply(Event(at=0, target=code, fault="offline", duration=0), True)
     await wait_for(lambda: state_of(monitor, code)[0] == "offline", 20, "offline")
-    await monitor.flush()
+    await monitor.stop()  # counters and ledger closed at one instant
     ledger_seconds: dict[str, dict[str, float]] = {}
     for interval in monitor.ledger.intervals(0, time.time() + 3600):
         per_kind = ledger_seconds.setdefault(interval.camera, {})
@@ -186,3 +186,62 @@ async def test_counters_equal_the_ledger(
                 ledger_seconds.get(camera, {}).get(kind, 0.0), abs=1e-6
             ), (camera, kind)
     assert ledger_seconds[code]["intact"] > 0
+
+
+async def test_registry_changes_and_excusals_apply_without_restart(
+    running: tuple[Monitor, FleetServer, sa.Engine], plan: FleetPlan
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session, select
+
+    from vmon.registry.models import Camera, OwnerUnit
+    from vmon.reports.excusals import add_excusal
+
+    monitor, _, engine = running
+    code = camera_with(plan, "offline")
+    await wait_for(lambda: state_of(monitor, code)[0] == "offline", 20, "offline first")
+    with Session(engine) as session:
+        unit = session.exec(select(OwnerUnit).where(OwnerUnit.name == plan.cameras[0].unit)).one()
+        session.add(
+            Camera(
+                gb_code="32011100001320099999",
+                name="新装点位",
+                owner_unit_id=unit.id,
+                camera_class=2,
+                host="127.0.0.1",
+                onvif_port=9,
+            )
+        )
+        session.commit()
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    add_excusal(engine, reason="planned_maintenance", starts_at=start, ends_at=None, camera=code)
+    await monitor.reload()
+    assert "32011100001320099999" in monitor.fleet.cameras
+    assert state_of(monitor, code) == ("excused", "excusal")
+    with Session(engine) as session:
+        session.delete(
+            session.exec(select(Camera).where(Camera.gb_code == "32011100001320099999")).one()
+        )
+        session.commit()
+    await monitor.reload()
+    assert "32011100001320099999" not in monitor.fleet.cameras
+
+
+async def test_uptime_report_agrees_with_the_counters(
+    running: tuple[Monitor, FleetServer, sa.Engine], plan: FleetPlan
+) -> None:
+    from vmon.reports.ledger_report import uptime_report
+
+    monitor, _, engine = running
+    await asyncio.sleep(8)
+    await monitor.stop()  # counters and ledger closed at one instant
+    rows = uptime_report(engine, monitor.settings, 0, time.time() + 1)
+    assert rows, "every unit and class with cameras has a row"
+    by_key = {(r.unit, r.camera_class): r for r in rows}
+    for (unit, camera_class), seconds in monitor.fleet.accounting.unit.items():
+        row = by_key[(unit, camera_class)]
+        assert row.intact_seconds == pytest.approx(seconds["intact"], abs=1e-6)
+        assert row.observed_seconds == pytest.approx(seconds["observed"], abs=1e-6)
+    offline_unit = next(c for c in plan.cameras if c.fault == "offline").unit
+    assert any(r.unit == offline_unit and (r.intact_rate or 0) < 1 for r in rows)

@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from vmon.config import Settings
 from vmon.engine.accounting import Accounting
 from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
-from vmon.engine.ledger import Ledger
+from vmon.engine.ledger import Ledger, StateChange
 from vmon.engine.probe_set import close_probes
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
@@ -71,6 +71,7 @@ class Monitor:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vmon-db")
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self.ready = False
+        self._stopped = False
 
     def _kinds(self) -> list[str]:
         return [
@@ -168,12 +169,21 @@ class Monitor:
         self._apply_registry(snapshot)
 
     async def stop(self) -> None:
-        """Stop scheduling, finish the ledger cleanly (open intervals closed now)."""
-        self.ready = False
+        """Stop scheduling and close the ledger at one instant, so counters equal the ledger.
+
+        Calling it again does nothing.
+        """
+        if self._stopped:
+            return
+        self._stopped, self.ready = True, False
         self._aps.shutdown(wait=False)
         await self.scheduler.drain()
-        await self.flush()
+        changes, now = self.fleet.flush()
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._db, self.ledger.close_all, time.time())
+        await loop.run_in_executor(self._db, self._close_ledger, changes, now)
         self._db.shutdown(wait=True)
         await close_probes(dict(self.runner.probes))
+
+    def _close_ledger(self, changes: list[StateChange], now: float) -> None:
+        self.ledger.apply(changes, now)
+        self.ledger.close_all(now)
