@@ -16,8 +16,8 @@ unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check vmon probes tests bench
-	$(VENV)/bin/ruff format --check vmon probes tests bench
+	$(VENV)/bin/ruff check vmon probes tests bench alert_rules dashboards
+	$(VENV)/bin/ruff format --check vmon probes tests bench alert_rules dashboards
 	$(VENV)/bin/mypy
 
 bench: system-deps $(STAMP)

@@ -208,6 +208,7 @@ class MetricsRenderer:
         self.scheduler = scheduler
         self.unit_info: dict[str, dict[str, str]] = {}
         self.targets: dict[tuple[str, str], float] = {}
+        self.intervals: dict[str, float] = {}
         self.runs: dict[tuple[str, str], int] = {}
         self.failures: dict[tuple[str, str], int] = {}
         self.last_duration = 0.0
@@ -335,6 +336,11 @@ class MetricsRenderer:
         yield header("vmon_probe_failures_total", "counter", "Probe failures by reason.")
         for (kind, reason), count in sorted(self.failures.items()):
             yield sample("vmon_probe_failures_total", [("probe", kind), ("reason", reason)], count)
+        yield header(
+            "vmon_probe_interval_seconds", "gauge", "The configured interval of each probe."
+        )
+        for kind, seconds in sorted(self.intervals.items()):
+            yield sample("vmon_probe_interval_seconds", [("probe", kind)], seconds)
         if self.scheduler is not None:
             yield from _scheduler_part(self.scheduler)
         yield header(

@@ -150,7 +150,14 @@ async def test_metrics_shape_is_golden_and_promtool_clean(
     process.start()
     await process.ready()
     text = ""
-    needed = ("vmon_camera_day_night{", "vmon_camera_fault{", "vmon_probe_failures_total{")
+    needed = (
+        "vmon_camera_day_night{",
+        "vmon_camera_fault{",
+        "vmon_probe_failures_total{",
+        "vmon_onvif_clock_skew_seconds{",
+        "vmon_ping_rtt_seconds{",
+        "vmon_frame_first_seconds{",
+    )
     deadline = time.monotonic() + 60
     while not all(series in text for series in needed):  # every family has had data
         assert time.monotonic() < deadline, "not every family got samples in 60 s"

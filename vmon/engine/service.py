@@ -68,6 +68,7 @@ class Monitor:
         budgets = {k: getattr(settings.probes, k).concurrency for k in self._kinds()}
         self.scheduler = Scheduler(self._run, budgets)
         self.metrics = MetricsRenderer(self.fleet, self.scheduler)
+        self.metrics.intervals = {k: getattr(settings.probes, k).interval for k in self._kinds()}
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vmon-db")
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self.ready = False

@@ -1,0 +1,1 @@
+"""vmon Prometheus rules (YAML) and the script that generates the recording rules."""

@@ -1,0 +1,1 @@
+"""vmon's Grafana dashboards (JSON) and the Python that generates them."""
