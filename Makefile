@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: system-deps $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 system-deps:
 	bash scripts/system-deps.sh
