@@ -1,0 +1,216 @@
+"""The picture checks: one function per fault, each returning a `Verdict`.
+
+Scores and their meaning:
+
+| fault | score | faulty when |
+| --- | --- | --- |
+| signal_loss | uniformity 0-1 (share of pixels at the median colour) | high and noiseless |
+| blur | sharpness 0-~1 (edge steepness) | low, or far below the baseline; or haze |
+| too_dark | mean gray level 0-255 | low (by day) |
+| overexposed | share of pixels at 235+ (0-1) | high with a high mean |
+| color_cast | chroma offset (Lab units) from the baseline's colour, or from gray | large |
+| noise | noise sigma (gray levels at the working scale) | high (by day) |
+| stripes | spectral peak prominence (decades) x its spread over the frame | high |
+| frozen | mean difference from the previous frame (levels) | about 0 |
+| occlusion | share of cells changed from the baseline (0-1) | covered, see the check |
+| scene_change | share of cells changed (0-1) | large |
+| ir_cut | purple shift from the baseline's colour by day / mean chroma at night (Lab) | large |
+| night_unusable | mean gray level at night (0-255) | too dark, or too noisy |
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from probes.quality.colour import chroma, purple
+from probes.quality.compare import Comparison, compare, frozen_difference
+from probes.quality.context import Context
+from probes.quality.daynight import is_grayscale
+from probes.quality.evidence import Verdict
+from probes.quality.levels import levels, uniformity
+from probes.quality.noise import noise_sigma
+from probes.quality.sharpness import sharpness
+from probes.quality.stripes import stripes
+from probes.quality.thresholds import OcclusionLimits
+from probes.quality.work import Work
+
+__all__ = ["CHECKS", "Check"]
+
+Check = Callable[[Work, Context], Verdict]
+
+
+def _not_judged(fault: str, ctx: Context, why: float = 0.0) -> Verdict:
+    limits = getattr(ctx.thresholds, fault).model_dump()
+    return Verdict(fault, why, False, limits, judged=False)
+
+
+def check_signal_loss(work: Work, ctx: Context) -> Verdict:
+    """A blank screen: black, blue, a solid colour or a "no video" text screen."""
+    lim = ctx.thresholds.signal_loss
+    score, noise = uniformity(work), noise_sigma(work)
+    faulty = score >= lim.uniform_min and noise <= lim.noise_max
+    return Verdict("signal_loss", score, faulty, lim.model_dump(), {"noise": noise})
+
+
+def check_blur(work: Work, ctx: Context) -> Verdict:
+    """Defocus, motion blur, or a fogged or dirty lens (haze)."""
+    lim, sharp, lv = ctx.thresholds.blur, sharpness(work), levels(work)
+    floor = lim.sharpness_min_night if ctx.night else lim.sharpness_min_day
+    details = {"edges": sharp.edges, "contrast": lv.contrast, "overall": sharp.overall}
+    faulty = sharp.score < floor
+    if ctx.reference is not None:
+        ref = ctx.reference.stats
+        details |= {"reference": ref["sharpness"], "reference_contrast": ref["contrast"]}
+        faulty = faulty or sharp.score < lim.relative_min * ref["sharpness"]
+        faulty = faulty or lv.contrast < lim.contrast_relative_min * ref["contrast"]
+    faulty = faulty or lv.contrast < lim.contrast_min
+    return Verdict("blur", sharp.score, faulty, lim.model_dump(), details)
+
+
+def check_too_dark(work: Work, ctx: Context) -> Verdict:
+    """Too dark by day (at night, see `night_unusable`)."""
+    lim, lv = ctx.thresholds.too_dark, levels(work)
+    if ctx.night:
+        return _not_judged("too_dark", ctx, lv.mean)
+    faulty = lv.mean < lim.mean_max
+    details = {"p95": lv.p95}
+    if ctx.reference is not None:
+        ref_mean = ctx.reference.stats["mean"]
+        details["reference"] = ref_mean
+        faulty = faulty or (
+            lv.mean < lim.relative_mean_max and lv.mean < lim.relative_max * ref_mean
+        )
+    return Verdict("too_dark", lv.mean, faulty, lim.model_dump(), details)
+
+
+def check_overexposed(work: Work, ctx: Context) -> Verdict:
+    """Washed out: most of the picture at or near white."""
+    lim, lv = ctx.thresholds.overexposed, levels(work)
+    faulty = (lv.bright >= lim.bright_min and lv.mean >= lim.mean_min) or lv.mean >= lim.mean_max
+    return Verdict("overexposed", lv.bright, faulty, lim.model_dump(), {"mean": lv.mean})
+
+
+def check_color_cast(work: Work, ctx: Context) -> Verdict:
+    """One hue over the whole picture (failed white balance, a faulty colour cable)."""
+    lim, c = ctx.thresholds.color_cast, chroma(work)
+    details = {"a": c.a, "b": c.b, "ratio": c.ratio, "offset": c.offset}
+    if ctx.reference is not None:
+        ref = ctx.reference.stats
+        score = math.hypot(c.a - ref["a"], c.b - ref["b"])
+        faulty = score >= lim.relative_offset_min
+        return Verdict("color_cast", score, faulty, lim.model_dump(), details)
+    if ctx.night:
+        return _not_judged("color_cast", ctx, c.offset)
+    faulty = c.offset >= lim.offset_min and c.ratio >= lim.ratio_min
+    return Verdict("color_cast", c.offset, faulty, lim.model_dump(), details)
+
+
+def check_noise(work: Work, ctx: Context) -> Verdict:
+    """Snow: heavy random grain, by day (at night, see `night_unusable`)."""
+    lim, sigma = ctx.thresholds.noise, noise_sigma(work)
+    if ctx.night:
+        return _not_judged("noise", ctx, sigma)
+    return Verdict("noise", sigma, sigma > lim.sigma_max, lim.model_dump())
+
+
+def check_stripes(work: Work, ctx: Context) -> Verdict:
+    """Rolling or fixed interference bands."""
+    lim = ctx.thresholds.stripes
+    known = ctx.reference.peaks if ctx.reference is not None else ()
+    score = stripes(work, known).score
+    limit = lim.score_min if ctx.reference is not None else lim.score_min_unlearnt
+    return Verdict("stripes", score, score > limit, lim.model_dump())
+
+
+def check_frozen(work: Work, ctx: Context) -> Verdict:
+    """The same picture as the previous frame: a frozen encoder or stream."""
+    lim = ctx.thresholds.frozen
+    if ctx.previous is None:
+        return _not_judged("frozen", ctx)
+    diff = frozen_difference(work, ctx.previous)
+    return Verdict("frozen", diff, diff < lim.difference_max, lim.model_dump())
+
+
+def _covered(cmp: Comparison, lim: OcclusionLimits) -> bool:
+    """Something in front of the lens: a blind patch (nothing in focus where there was
+    detail, nothing newly in focus), or a textured one over part of a view that is
+    otherwise still in place (leaves), or a patch far busier than the scene was."""
+    blind = cmp.covered >= lim.covered_min and cmp.revealed <= lim.revealed_max * cmp.covered
+    textured = (
+        cmp.changed >= lim.changed_min
+        and cmp.anchored >= lim.anchored_min
+        and (cmp.revealed >= lim.revealed_textured or cmp.cluttered >= lim.revealed_textured)
+    )
+    return blind or textured or cmp.cluttered >= lim.cluttered_min
+
+
+def check_occlusion(work: Work, ctx: Context) -> Verdict:
+    """The lens covered, fully or in part, compared with the camera's baseline."""
+    lim = ctx.thresholds.occlusion
+    if ctx.reference is None:
+        return _not_judged("occlusion", ctx)
+    cmp = compare(work, ctx.reference)
+    details = {"covered": cmp.covered, "cluttered": cmp.cluttered, "revealed": cmp.revealed}
+    details |= {"anchored": cmp.anchored}
+    return Verdict("occlusion", cmp.changed, _covered(cmp, lim), lim.model_dump(), details)
+
+
+def check_scene_change(work: Work, ctx: Context) -> Verdict:
+    """The camera moved, turned or zoomed away from its baseline view."""
+    lim = ctx.thresholds.scene_change
+    if ctx.reference is None:
+        return _not_judged("scene_change", ctx)
+    cmp = compare(work, ctx.reference)
+    faulty = cmp.changed >= lim.changed_min and not _covered(cmp, ctx.thresholds.occlusion)
+    details = {"anchored": cmp.anchored, "matched": cmp.matched}
+    return Verdict("scene_change", cmp.changed, faulty, lim.model_dump(), details)
+
+
+def _expects_ir(ctx: Context) -> bool | None:
+    mode = ctx.thresholds.ir_cut.night_mode
+    if mode != "auto":
+        return mode == "ir"
+    if ctx.reference is None:
+        return None
+    return ctx.reference.stats["saturation"] < 1.5
+
+
+def check_ir_cut(work: Work, ctx: Context) -> Verdict:
+    """IR-cut filter stuck: pink/purple by day, colour at night on an infrared camera."""
+    lim, c = ctx.thresholds.ir_cut, chroma(work)
+    if not ctx.night:
+        ref = ctx.reference.stats if ctx.reference is not None else {"a": 0.0, "b": 0.0}
+        score = purple(c.a - ref["a"], c.b - ref["b"])
+        return Verdict("ir_cut", score, score >= lim.purple_min, lim.model_dump(), {"hue": c.hue})
+    expects_ir = _expects_ir(ctx)
+    if expects_ir is None:
+        return _not_judged("ir_cut", ctx, c.saturation)
+    faulty = expects_ir and c.saturation >= lim.night_saturation_min and not is_grayscale(work)
+    return Verdict("ir_cut", c.saturation, faulty, lim.model_dump())
+
+
+def check_night_unusable(work: Work, ctx: Context) -> Verdict:
+    """At night: too dark or too noisy to use."""
+    lim, lv, sigma = ctx.thresholds.night_unusable, levels(work), noise_sigma(work)
+    if not ctx.night:
+        return _not_judged("night_unusable", ctx, lv.mean)
+    faulty = lv.mean < lim.mean_min or sigma > lim.noise_max
+    return Verdict("night_unusable", lv.mean, faulty, lim.model_dump(), {"noise": sigma})
+
+
+CHECKS: dict[str, Check] = {
+    "signal_loss": check_signal_loss,
+    "blur": check_blur,
+    "too_dark": check_too_dark,
+    "overexposed": check_overexposed,
+    "color_cast": check_color_cast,
+    "noise": check_noise,
+    "stripes": check_stripes,
+    "frozen": check_frozen,
+    "occlusion": check_occlusion,
+    "scene_change": check_scene_change,
+    "ir_cut": check_ir_cut,
+    "night_unusable": check_night_unusable,
+}
+"""Every check, by the fault name it judges."""

@@ -1,0 +1,143 @@
+"""Comparisons over time: with the previous frame (frozen) and with the baseline (moved,
+covered).
+
+The baseline comparison works on a 16x9 grid of cells. A cell's structure is the direction
+of the thumbnail's gradients in it: the cosine between the current and the reference
+gradients ignores exposure and lighting changes but not a different view. A cell's texture
+is its mean gradient at the working scale, and its focus the share of crisp edges in it: an
+object right in front of the lens (cloth, a hand, paint) is far out of focus, so the cells
+it covers lose their crisp edges, while a camera turned to another view keeps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from probes.quality.baseline import Reference
+from probes.quality.colour import chroma
+from probes.quality.sharpness import CELL_GRID, crisp_cells, texture_cells
+from probes.quality.work import Array, Work
+
+__all__ = ["Comparison", "compare", "frozen_difference", "likeness", "signature"]
+
+_TRIM = 0.05  # share of the most-changed pixels ignored (the on-screen clock, a blinking LED)
+_STRUCTURE_MIN = 1.0  # gradient energy (levels/pixel, thumbnail) a cell needs to have structure
+_SIMILAR = 0.5  # cosine above which a cell's structure is the same
+_ANCHOR_CELLS = 10  # structured cells needed to judge whether part of the view stayed
+_FADED = 0.2  # share of its usual gradient energy below which a cell's structure has faded
+_LOST = 0.25  # share of the reference's crisp edges below which a cell is blind
+_CRISP_MIN = 0.002  # a cell with fewer crisp edge pixels than this shows nothing in focus
+_BUSY = 3.0  # texture ratio above which a cell is cluttered by something near the lens
+_LEVEL_CHANGE = 30.0  # gray levels (after exposure correction) that make a flat cell differ
+
+
+def signature(work: Work) -> Array:
+    """The small gray picture kept from the previous frame for the frozen check."""
+    return work.memo(
+        "signature", lambda: cv2.cvtColor(work.small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    )
+
+
+def frozen_difference(work: Work, previous: Array) -> float:
+    """Mean absolute difference (gray levels) from the previous frame's `signature`,
+    ignoring the 5 % most-changed pixels. 0 means an identical picture; live video, even of
+    a still scene, differs by its sensor noise (typically 0.3 or more)."""
+    current = signature(work)
+    if previous.shape != current.shape:
+        return float("inf")
+    diff = np.sort(np.abs(current - previous).ravel())
+    keep = diff[: max(1, int(len(diff) * (1.0 - _TRIM)))]
+    return float(keep.mean())
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Fractions (0-1) of the grid's cells: `changed` (structure or level differs from the
+    reference), `covered` (changed and shows nothing in focus: cloth, hand, paint),
+    `restructured` (share of the cells with structure whose structure changed),
+    `revealed` (changed and shows far more in focus than before: a new view),
+    `cluttered` (changed and far busier than before: leaves, a web), `matched` (same
+    structure as the reference); `texture` is the median texture ratio (current over
+    reference) of the changed cells, 1.0 when none changed."""
+
+    changed: float
+    restructured: float
+    covered: float
+    revealed: float
+    cluttered: float
+    matched: float
+    texture: float
+    anchored: float
+
+
+def compare(work: Work, ref: Reference) -> Comparison:
+    """Compare `work` with a reference of the same period."""
+    return work.memo(f"compare:{id(ref)}", lambda: _compare(work, ref))
+
+
+def _cell_mean(values: Array) -> Array:
+    return cv2.resize(values, CELL_GRID, interpolation=cv2.INTER_AREA)
+
+
+def _anchored(cosine: Array, had: Array) -> float:
+    """Mean cosine of the best-matching fifth of the reference's structured cells: about 1
+    when part of the view is still exactly in place (a partial cover, passers-by), lower
+    when the whole view moved."""
+    values = np.sort(cosine[had])
+    if len(values) < _ANCHOR_CELLS:
+        return 1.0
+    return float(values[int(len(values) * 0.8) :].mean())
+
+
+def _structure(current: Array, reference: Array) -> tuple[Array, Array, float]:
+    """Per cell: whether its structure differs from the reference's, and whether either
+    has structure at all. Structure differs when the gradients point elsewhere (cosine
+    under `_SIMILAR`) or have faded far more than in the rest of the picture (`_FADED`):
+    a veil over part of the lens, not the whole picture's loss of contrast."""
+    cx, cy = cv2.Sobel(current, cv2.CV_32F, 1, 0), cv2.Sobel(current, cv2.CV_32F, 0, 1)
+    rx, ry = cv2.Sobel(reference, cv2.CV_32F, 1, 0), cv2.Sobel(reference, cv2.CV_32F, 0, 1)
+    dot = _cell_mean(cx * rx + cy * ry)
+    energy_c = _cell_mean(cx * cx + cy * cy)
+    energy_r = _cell_mean(rx * rx + ry * ry)
+    cosine = dot / np.sqrt(np.maximum(energy_c * energy_r, 1e-6))
+    informative = np.maximum(energy_c, energy_r) >= (8.0 * _STRUCTURE_MIN) ** 2
+    kept = energy_c / np.maximum(energy_r, 1e-6)
+    had = energy_r >= (8.0 * _STRUCTURE_MIN) ** 2
+    typical = float(np.median(kept[had])) if had.any() else 1.0
+    faded = had & (kept < _FADED * typical)
+    return (cosine < _SIMILAR) | faded, informative, _anchored(cosine, had)
+
+
+def _compare(work: Work, ref: Reference) -> Comparison:
+    current = work.thumb
+    gain = float(np.median(ref.thumb)) / max(float(np.median(current)), 1.0)
+    gain = min(max(gain, 0.25), 4.0)
+    structure_differs, informative, anchored = _structure(current, ref.thumb)
+    level_diff = np.abs(_cell_mean(current * gain) - _cell_mean(ref.thumb))
+    differs = np.where(informative, structure_differs, level_diff > _LEVEL_CHANGE)
+    ratio = (texture_cells(work) + 0.5) / (ref.cells + 0.5)
+    crisp = crisp_cells(work)
+    blind = crisp < np.maximum(_LOST * ref.crisp, _CRISP_MIN)
+    sharper = crisp > np.maximum(ref.crisp / _LOST, _CRISP_MIN)
+    total = float(differs.size)
+    structured = max(float(np.count_nonzero(informative)), 1.0)
+    return Comparison(
+        changed=float(np.count_nonzero(differs)) / total,
+        restructured=float(np.count_nonzero(differs & informative)) / structured,
+        covered=float(np.count_nonzero(differs & blind)) / total,
+        revealed=float(np.count_nonzero(differs & sharper)) / total,
+        cluttered=float(np.count_nonzero(differs & (ratio > _BUSY))) / total,
+        matched=float(np.count_nonzero(~differs & informative)) / total,
+        texture=float(np.median(ratio[differs])) if differs.any() else 1.0,
+        anchored=anchored,
+    )
+
+
+def likeness(work: Work, ref: Reference) -> float:
+    """How far `work` looks from a reference in brightness and colour (0 = the same):
+    mean absolute thumbnail difference in levels plus 3x the saturation difference."""
+    level = float(np.abs(work.thumb - ref.thumb).mean())
+    return level + 3.0 * abs(chroma(work).saturation - ref.stats["saturation"])

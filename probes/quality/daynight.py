@@ -1,0 +1,53 @@
+"""Day or night: from the sun's elevation at the camera, else from the picture itself.
+
+Night begins when the sun is more than 6 degrees below the horizon (the end of civil
+twilight): by then street lights are on and day/night cameras have switched to infrared.
+Between sunset and that point the sky still lights the scene, so day thresholds apply.
+Without coordinates (or a time), a grayscale picture is taken for an infrared night picture:
+cameras in IR mode send no colour at all, while even a dull day scene keeps some.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from astral import Observer
+from astral.sun import elevation
+
+from probes.quality.colour import chroma
+from probes.quality.work import Work
+
+__all__ = ["NIGHT_ELEVATION", "day_or_night", "is_grayscale", "sun_elevation"]
+
+NIGHT_ELEVATION = -6.0  # degrees: civil twilight
+_GRAY_SATURATION = 1.5  # mean chroma (Lab units) below which a picture has no colour
+_GRAY_SATURATION_P95 = 4.0
+
+
+def sun_elevation(lat: float, lon: float, when: datetime) -> float:
+    """The sun's elevation in degrees at (`lat`, `lon`) and `when` (naive means UTC)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return float(elevation(Observer(latitude=lat, longitude=lon), when))
+
+
+def is_grayscale(work: Work) -> bool:
+    """True for a picture without colour, as cameras send in infrared mode."""
+    c = chroma(work)
+    return c.saturation < _GRAY_SATURATION and c.saturation_p95 < _GRAY_SATURATION_P95
+
+
+def day_or_night(
+    work: Work | None,
+    *,
+    lat: float | None = None,
+    lon: float | None = None,
+    when: datetime | None = None,
+) -> str:
+    """ "day" or "night": by the sun when `lat`, `lon` and `when` are all given, else by
+    whether the picture is grayscale (and "day" when there is no picture either)."""
+    if lat is not None and lon is not None and when is not None:
+        return "night" if sun_elevation(lat, lon, when) < NIGHT_ELEVATION else "day"
+    if work is not None and is_grayscale(work):
+        return "night"
+    return "day"

@@ -1,0 +1,155 @@
+"""Diagnose a frame: run every check, arbitrate, keep the evidence.
+
+`diagnose()` is a pure function of the frame and what it is told (period or coordinates
+and time, thresholds, baseline, previous frame). `Diagnoser` keeps that state for one
+camera: it remembers the previous frame and learns its baseline from healthy frames.
+
+Arbitration leaves out faults another fault explains (see `SUPPRESSES`): a blank screen
+(`signal_loss`) is the only fault of its frame; a too-dark or over-exposed frame is not also
+blurred, covered or moved (its edges are gone) nor frozen (a clipped picture is the same from
+one frame to the next); snow and stripes upset the edge and structure measures; a picture
+in the wrong colour mode (`ir_cut`) cannot be compared with the period's baseline; a covered
+lens (`occlusion`) is not also blurred, moved or colour-cast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from probes.quality.baseline import Baseline, Period
+from probes.quality.checks import CHECKS
+from probes.quality.compare import likeness, signature
+from probes.quality.context import Context
+from probes.quality.daynight import day_or_night
+from probes.quality.evidence import Evidence, Verdict, thumbnail_jpeg
+from probes.quality.thresholds import Thresholds
+from probes.quality.work import Array, Work, prepare
+
+__all__ = ["NIGHT_SUPPRESSES", "SUPPRESSES", "Diagnoser", "arbitrate", "diagnose"]
+
+SUPPRESSES: dict[str, tuple[str, ...]] = {
+    "signal_loss": tuple(name for name in CHECKS if name != "signal_loss"),
+    "overexposed": ("blur", "color_cast", "frozen", "occlusion", "scene_change", "ir_cut"),
+    "too_dark": ("blur", "color_cast", "frozen", "occlusion", "scene_change", "ir_cut"),
+    "night_unusable": ("blur", "frozen", "occlusion", "scene_change"),
+    "noise": ("blur", "occlusion", "scene_change"),
+    "stripes": ("blur", "occlusion", "scene_change"),
+    "occlusion": ("blur", "color_cast", "scene_change", "ir_cut"),
+}
+"""fault -> the faults it explains (and so leaves out of `Evidence.faults`), in order."""
+
+NIGHT_SUPPRESSES: dict[str, tuple[str, ...]] = {
+    "ir_cut": ("occlusion", "scene_change", "color_cast", "blur"),
+}
+"""At night, before `SUPPRESSES`: a colour picture from an infrared camera cannot be
+compared with its (grayscale) night baseline."""
+
+
+def arbitrate(
+    verdicts: dict[str, Verdict], period: str = "day"
+) -> tuple[list[str], dict[str, str]]:
+    """(faults raised, {suppressed fault: the fault that explains it})."""
+    faulty = [name for name, v in verdicts.items() if v.faulty]
+    rules = [*SUPPRESSES.items()]
+    if period == "night":
+        rules = [*NIGHT_SUPPRESSES.items(), *rules]
+    suppressed: dict[str, str] = {}
+    for cause, effects in rules:
+        if cause in faulty and cause not in suppressed:
+            for effect in effects:
+                if effect in faulty and effect not in suppressed:
+                    suppressed[effect] = cause
+    return [f for f in faulty if f not in suppressed], suppressed
+
+
+def diagnose(
+    frame: Any,
+    *,
+    thresholds: Thresholds | None = None,
+    baseline: Baseline | None = None,
+    previous: Array | None = None,
+    period: Period | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    when: datetime | None = None,
+    thumbnail: bool = True,
+) -> Evidence:
+    """Judge one frame (BGR/gray array or a prepared `Work`).
+
+    The period is `period` if given, else from the sun at (`lat`, `lon`) at `when`, else
+    from the picture. `previous` is the previous frame's `signature` (for `frozen`).
+    Raises `ImageError` for a frame that cannot be read.
+    """
+    work = prepare(frame)
+    if period is None:
+        period = _period(work, baseline, lat, lon, when)
+    reference = baseline.reference(period) if baseline is not None else None
+    ctx = Context(period, thresholds or Thresholds(), reference, previous)
+    verdicts = {name: check(work, ctx) for name, check in CHECKS.items()}
+    faults, suppressed = arbitrate(verdicts, period)
+    return Evidence(
+        day_night=period,
+        verdicts=verdicts,
+        faults=faults,
+        suppressed=suppressed,
+        thumbnail=thumbnail_jpeg(work.bgr) if thumbnail else b"",
+        source_size=work.source_size,
+    )
+
+
+def _period(
+    work: Work,
+    baseline: Baseline | None,
+    lat: float | None,
+    lon: float | None,
+    when: datetime | None,
+) -> Period:
+    """By the sun if the place and time are known; else, if both of the camera's references
+    are ready, the one the picture resembles more; else grayscale means night."""
+    located = lat is not None and lon is not None and when is not None
+    day = baseline.reference("day") if baseline is not None else None
+    night = baseline.reference("night") if baseline is not None else None
+    if not located and day is not None and night is not None:
+        return "night" if likeness(work, night) < likeness(work, day) else "day"
+    return "night" if day_or_night(work, lat=lat, lon=lon, when=when) == "night" else "day"
+
+
+@dataclass
+class Diagnoser:
+    """One camera's diagnosis over time: the previous frame and a learnt baseline.
+
+    Frames without faults are learnt into the baseline of their period (when `learn`).
+    """
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    baseline: Baseline = field(default_factory=Baseline)
+    lat: float | None = None
+    lon: float | None = None
+    learn: bool = True
+    thumbnail: bool = True
+    previous: Array | None = None
+
+    def diagnose(self, frame: Any, when: datetime | None = None) -> Evidence:
+        """Diagnose the camera's next frame (taken at `when`, if known)."""
+        work = prepare(frame)
+        evidence = diagnose(
+            work,
+            thresholds=self.thresholds,
+            baseline=self.baseline,
+            previous=self.previous,
+            lat=self.lat,
+            lon=self.lon,
+            when=when,
+            thumbnail=self.thumbnail,
+        )
+        self.previous = signature(work)
+        if self.learn and not evidence.faults:
+            period: Period = "night" if evidence.day_night == "night" else "day"
+            self.baseline.learn(work, period)
+        return evidence
+
+    def reference_frame(self, frame: Any, period: Period) -> None:
+        """Learn `frame` as a healthy reference of `period` without judging it."""
+        self.baseline.learn(prepare(frame), period)

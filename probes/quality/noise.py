@@ -1,0 +1,35 @@
+"""Noise: the standard deviation of random grain, estimated on the flatter half of the picture.
+
+Immerkaer's operator (a 3x3 Laplacian difference that cancels smooth gradients) is applied,
+and its mean absolute response is averaged over the pixels whose gradient is below the
+median, so edges and texture weigh little. The result is in gray levels at the working
+scale (`WORK_WIDTH`): the grain an operator sees at that size.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from probes.quality.sharpness import gradient
+from probes.quality.work import Work
+
+__all__ = ["noise_sigma"]
+
+_IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+
+
+def noise_sigma(work: Work) -> float:
+    """Estimated noise standard deviation in gray levels (0 = clean, 10+ = heavy snow)."""
+    return work.memo("noise", lambda: _noise(work))
+
+
+def _noise(work: Work) -> float:
+    response = cv2.filter2D(work.grayf, cv2.CV_32F, _IMMERKAER)
+    mag = gradient(work)[2]
+    flat = mag <= float(np.median(mag))
+    if not np.any(flat):
+        return 0.0
+    return math.sqrt(math.pi / 2.0) * float(np.abs(response[flat]).mean()) / 6.0

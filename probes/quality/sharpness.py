@@ -1,0 +1,116 @@
+"""Sharpness: how steep the picture's strongest edges are, whatever their contrast.
+
+The gray picture is first smoothed a little (sigma 1 px) so sensor noise does not pass for
+detail. For each edge pixel (a local maximum of the gradient with enough local contrast),
+the gradient is divided by the local range (max - min in a 9x9 window): about 0.3 for a
+crisp step, 1/w for an edge blurred over w pixels. The score is twice the 75th percentile
+of that ratio, taken per edge orientation and then the lowest orientation, so a motion blur
+(which softens edges across the motion only) is caught as well as a defocus; the
+percentile leaves out the few crisp edges the on-screen clock keeps on a blurred picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from probes.quality.work import Array, Work
+
+__all__ = ["CELL_GRID", "Sharpness", "crisp_cells", "gradient", "sharpness", "texture_cells"]
+
+CELL_GRID = (16, 9)  # columns, rows of the texture grid compared with the baseline
+_SMOOTH = 1.0
+_MIN_RANGE = 20.0  # local contrast (levels) an edge needs to count: far above sensor noise
+_MIN_EDGES = 40  # edge pixels an orientation needs before it is judged
+_RANGE_KERNEL = np.ones((9, 9), np.uint8)
+_PERCENTILE = 75
+_CRISP = 0.2  # steepness ratio of an edge in focus (a blurred edge is 0.1-0.15)
+_KERNEL3 = np.ones((3, 3), np.uint8)
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    """`score`: 0 (no sharp edge) to about 0.7 (crisp steps; 0.5-0.65 for a healthy camera);
+    `overall`: all orientations pooled; `edges`: fraction of pixels that are usable edges."""
+
+    score: float
+    overall: float
+    edges: float
+
+
+def gradient(work: Work) -> tuple[Array, Array, Array]:
+    """(gx, gy, magnitude) of the gray working picture, in levels per pixel."""
+
+    def compute() -> tuple[Array, Array, Array]:
+        gx = cv2.Sobel(work.grayf, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+        gy = cv2.Sobel(work.grayf, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+        return gx, gy, cv2.magnitude(gx, gy)
+
+    return work.memo("gradient", compute)
+
+
+def sharpness(work: Work) -> Sharpness:
+    """The edge-steepness measure of `work` (computed once per frame)."""
+    return work.memo("sharpness", lambda: _sharpness(work))
+
+
+def _edges(work: Work) -> tuple[Array, Array, Array, Array]:
+    """Edge pixels of the smoothed picture: (rows, columns, steepness ratio, angle)."""
+
+    def compute() -> tuple[Array, Array, Array, Array]:
+        smooth = cv2.GaussianBlur(work.grayf, (0, 0), _SMOOTH)
+        gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+        gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+        mag = cv2.magnitude(gx, gy)
+        gray = cv2.convertScaleAbs(smooth)
+        local = cv2.subtract(cv2.dilate(gray, _RANGE_KERNEL), cv2.erode(gray, _RANGE_KERNEL))
+        peak = mag >= cv2.dilate(mag, _KERNEL3)
+        ys, xs = np.nonzero(peak & (local >= _MIN_RANGE))
+        ratio = mag[ys, xs] / local[ys, xs].astype(np.float32)
+        angle = np.degrees(np.arctan2(gy[ys, xs], gx[ys, xs])) % 180.0
+        return ys, xs, ratio, angle
+
+    return work.memo("edges", compute)
+
+
+def _sharpness(work: Work) -> Sharpness:
+    ys, _, ratio, angle = _edges(work)
+    edges = len(ys) / work.gray.size
+    if len(ys) < _MIN_EDGES:
+        return Sharpness(0.0, 0.0, edges)
+    per_orientation = []
+    for centre in (0.0, 45.0, 90.0, 135.0):
+        near = np.abs((angle - centre + 90.0) % 180.0 - 90.0) < 22.5
+        if np.count_nonzero(near) >= _MIN_EDGES:
+            per_orientation.append(float(np.percentile(ratio[near], _PERCENTILE)))
+    overall = 2.0 * float(np.percentile(ratio, _PERCENTILE))
+    score = 2.0 * min(per_orientation) if per_orientation else overall
+    return Sharpness(score, overall, edges)
+
+
+def crisp_cells(work: Work) -> Array:
+    """Per cell of `CELL_GRID`: the share of its pixels that are crisp edges (steepness ratio
+    0.2 or more), float32 rows x columns. A lens-near object (cloth, hand, paint) has none."""
+
+    def compute() -> Array:
+        ys, xs, ratio, _ = _edges(work)
+        h, w = work.gray.shape
+        cols, rows = CELL_GRID
+        crisp = ratio >= _CRISP
+        index = (ys[crisp] * rows // h) * cols + xs[crisp] * cols // w
+        counts = np.bincount(index, minlength=rows * cols).astype(np.float32)
+        return counts.reshape(rows, cols) * (rows * cols / float(h * w))
+
+    return work.memo("crisp_cells", compute)
+
+
+def texture_cells(work: Work) -> Array:
+    """Mean gradient magnitude per cell of `CELL_GRID` (float32, rows x columns)."""
+
+    def compute() -> Array:
+        mag = gradient(work)[2]
+        return cv2.resize(mag, CELL_GRID, interpolation=cv2.INTER_AREA)
+
+    return work.memo("texture_cells", compute)

@@ -1,0 +1,206 @@
+"""Thresholds of the picture checks: defaults, per camera class, per camera.
+
+Plain pydantic models with `extra="forbid"` so a misspelt key in the configuration is an
+error. `DiagnosticsConfig.for_camera(camera_id, camera_class)` merges the defaults, the
+class's overrides and the camera's, in that order; `merge` does the same for any overrides.
+Each field documents the score it limits; "day"/"night" pairs apply by the period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "BlurLimits",
+    "ColorCastLimits",
+    "DarkLimits",
+    "DiagnosticsConfig",
+    "FrozenLimits",
+    "IrCutLimits",
+    "NightLimits",
+    "NoiseLimits",
+    "OcclusionLimits",
+    "OverexposedLimits",
+    "Overrides",
+    "SceneChangeLimits",
+    "SignalLossLimits",
+    "StripesLimits",
+    "Thresholds",
+    "merge",
+]
+
+
+class _Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SignalLossLimits(_Limits):
+    """Blank screen: `uniformity` at least `uniform_min` and `noise` at most `noise_max`."""
+
+    uniform_min: float = Field(0.95, ge=0, le=1)
+    noise_max: float = Field(2.0, ge=0)
+
+
+class BlurLimits(_Limits):
+    """Blur: sharpness below `sharpness_min_*`, or below `relative_min` x the baseline's;
+    haze (fogged, dirty lens): contrast below `contrast_min` or `contrast_relative_min` x
+    the baseline's."""
+
+    sharpness_min_day: float = Field(0.36, ge=0)
+    sharpness_min_night: float = Field(0.34, ge=0)
+    relative_min: float = Field(0.85, ge=0, le=1)
+    contrast_min: float = Field(0.25, ge=0, le=1)
+    contrast_relative_min: float = Field(0.5, ge=0, le=1)
+
+
+class DarkLimits(_Limits):
+    """Too dark by day: mean level below `mean_max`, or below `relative_max` x the
+    baseline's mean while under `relative_mean_max`."""
+
+    mean_max: float = Field(35.0, ge=0, le=255)
+    relative_max: float = Field(0.3, ge=0, le=1)
+    relative_mean_max: float = Field(60.0, ge=0, le=255)
+
+
+class OverexposedLimits(_Limits):
+    """Over-exposed: at least `bright_min` of the pixels at 235+ with a mean of `mean_min`
+    or more, or a mean of `mean_max` or more."""
+
+    bright_min: float = Field(0.3, ge=0, le=1)
+    mean_min: float = Field(180.0, ge=0, le=255)
+    mean_max: float = Field(215.0, ge=0, le=255)
+
+
+class ColorCastLimits(_Limits):
+    """Colour cast: with a baseline, a mean chroma `relative_offset_min` or more from the
+    baseline's; without one, `offset_min` or more from gray with a cast ratio (offset over
+    chroma spread) of `ratio_min` or more."""
+
+    offset_min: float = Field(18.0, ge=0)
+    ratio_min: float = Field(1.5, ge=0)
+    relative_offset_min: float = Field(18.0, ge=0)
+
+
+class NoiseLimits(_Limits):
+    """Noise (snow) by day: estimated sigma above `sigma_max` gray levels."""
+
+    sigma_max: float = Field(4.0, ge=0)
+
+
+class StripesLimits(_Limits):
+    """Stripes: a spectral peak whose prominence (decades, beyond what the baseline saw
+    there) times its spread over the frame exceeds `score_min`, or `score_min_unlearnt`
+    without a baseline."""
+
+    score_min: float = Field(0.95, ge=0)
+    score_min_unlearnt: float = Field(1.2, ge=0)
+
+
+class FrozenLimits(_Limits):
+    """Frozen: mean difference from the previous frame below `difference_max` levels."""
+
+    difference_max: float = Field(0.08, ge=0)
+
+
+class OcclusionLimits(_Limits):
+    """Occlusion, against the baseline's 16x9 cells (see `compare.Comparison`):
+
+    - blind cover: `covered_min` or more of the cells changed and show nothing in focus
+      (cloth, hand, paint), while at most `revealed_max` x that many show more than before;
+    - textured cover (leaves): `changed_min` or more changed, the best-matching cells are
+      still in place (`anchored_min`), and `revealed_textured` or more newly show detail;
+    - clutter: `cluttered_min` or more became far busier than the scene was.
+    """
+
+    covered_min: float = Field(0.3, ge=0, le=1)
+    revealed_max: float = Field(0.15, ge=0)
+    changed_min: float = Field(0.45, ge=0, le=1)
+    anchored_min: float = Field(0.9, ge=-1, le=1)
+    revealed_textured: float = Field(0.1, ge=0, le=1)
+    cluttered_min: float = Field(0.35, ge=0, le=1)
+
+
+class SceneChangeLimits(_Limits):
+    """Scene change: at least `changed_min` of the cells differ from the baseline and the
+    change is not a covered lens (see `OcclusionLimits`)."""
+
+    changed_min: float = Field(0.55, ge=0, le=1)
+
+
+class IrCutLimits(_Limits):
+    """IR-cut filter: by day a purple shift (from the baseline's colour, or from gray without
+    one) of `purple_min` or more; at night a mean
+    chroma of `night_saturation_min` or more when the camera should be in IR mode.
+    `night_mode`: "ir" (the camera is infrared at night), "color" (full-colour night), or
+    "auto" (learnt: infrared if its night baseline is grayscale)."""
+
+    purple_min: float = Field(10.0, ge=0)
+    night_saturation_min: float = Field(4.0, ge=0)
+    night_mode: Literal["auto", "ir", "color"] = "auto"
+
+
+class NightLimits(_Limits):
+    """Night unusable: at night a mean level under `mean_min` or noise above `noise_max`."""
+
+    mean_min: float = Field(28.0, ge=0, le=255)
+    noise_max: float = Field(5.0, ge=0)
+
+
+class Thresholds(_Limits):
+    """All checks' thresholds; the field names are the fault names."""
+
+    signal_loss: SignalLossLimits = SignalLossLimits()
+    blur: BlurLimits = BlurLimits()
+    too_dark: DarkLimits = DarkLimits()
+    overexposed: OverexposedLimits = OverexposedLimits()
+    color_cast: ColorCastLimits = ColorCastLimits()
+    noise: NoiseLimits = NoiseLimits()
+    stripes: StripesLimits = StripesLimits()
+    frozen: FrozenLimits = FrozenLimits()
+    occlusion: OcclusionLimits = OcclusionLimits()
+    scene_change: SceneChangeLimits = SceneChangeLimits()
+    ir_cut: IrCutLimits = IrCutLimits()
+    night_unusable: NightLimits = NightLimits()
+
+
+Overrides = dict[str, dict[str, Any]]
+"""Partial thresholds: {fault: {field: value}}, e.g. {"blur": {"relative_min": 0.6}}."""
+
+
+def merge(base: Thresholds, *overrides: Mapping[str, Mapping[str, Any]] | None) -> Thresholds:
+    """`base` with each of `overrides` applied in turn (validated: unknown keys fail)."""
+    data = base.model_dump()
+    for layer in overrides:
+        for fault, fields in (layer or {}).items():
+            if fault not in data:
+                raise ValueError(f"unknown picture check {fault!r}")
+            data[fault] = {**data[fault], **dict(fields)}
+    return Thresholds.model_validate(data)
+
+
+class DiagnosticsConfig(_Limits):
+    """The `diagnostics:` configuration: defaults, then overrides by class and by camera.
+
+    `classes` is keyed by camera class ("1", "2", "3"), `cameras` by camera id.
+    """
+
+    thresholds: Thresholds = Thresholds()
+    classes: dict[str, Overrides] = Field(default_factory=dict)
+    cameras: dict[str, Overrides] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _overrides_are_valid(self) -> DiagnosticsConfig:
+        for layer in (*self.classes.values(), *self.cameras.values()):
+            merge(self.thresholds, layer)
+        return self
+
+    def for_camera(
+        self, camera_id: str | None = None, camera_class: int | str | None = None
+    ) -> Thresholds:
+        """The thresholds that apply to one camera."""
+        by_class = self.classes.get(str(camera_class)) if camera_class is not None else None
+        by_camera = self.cameras.get(camera_id) if camera_id is not None else None
+        return merge(self.thresholds, by_class, by_camera)
