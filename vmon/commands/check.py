@@ -92,16 +92,16 @@ def _registry_targets(ctx: typer.Context, camera_id: str) -> dict[str, Target]:
 
 
 async def _run_all(targets: dict[str, Target], seconds: float) -> dict[str, dict[str, Any]]:
-    from vmon.engine.probe_set import build_probes, close_probes
+    from probes.registry import build_all, close_all
     from vmon.engine.runner import Runner
     from vmon.web.app import outcome_json
 
-    probe_map = build_probes()
+    probe_map = build_all()
     runner = Runner(probe_map, dict.fromkeys(probe_map, seconds))
     try:
         outcomes = await asyncio.gather(*(runner.run(k, t) for k, t in targets.items()))
     finally:
-        await close_probes(probe_map)
+        await close_all(probe_map)
     return {kind: outcome_json(o) for kind, o in zip(targets, outcomes, strict=True)}
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from probes.registry import close_all
 from vmon.config import Settings
 from vmon.engine.accounting import Accounting
 from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
 from vmon.engine.ledger import Ledger, StateChange
-from vmon.engine.probe_set import close_probes
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
 from vmon.metrics import MetricsRenderer
@@ -183,7 +183,7 @@ class Monitor:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._db, self._close_ledger, changes, now)
         self._db.shutdown(wait=True)
-        await close_probes(dict(self.runner.probes))
+        await close_all(dict(self.runner.probes))
 
     def _close_ledger(self, changes: list[StateChange], now: float) -> None:
         self.ledger.apply(changes, now)
