@@ -165,10 +165,14 @@ class ProbeSchedule(_Strict):
     timeout: float = Field(gt=0)
     concurrency: int = Field(default=200, ge=1, le=100_000)
     class_intervals: dict[Annotated[int, Field(ge=1, le=3)], float] = Field(default_factory=dict)
+    camera_intervals: dict[str, float] = Field(
+        default_factory=dict, description="per camera (GB code) overrides, beating the class"
+    )
 
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> ProbeSchedule:
-        shortest = min([self.interval, *self.class_intervals.values()])
+        overrides = [*self.class_intervals.values(), *self.camera_intervals.values()]
+        shortest = min([self.interval, *overrides])
         if self.timeout >= shortest:
             raise ValueError(f"timeout: must be less than the interval ({shortest:g} s)")
         return self

@@ -125,6 +125,8 @@ class Monitor:
         if kind in spec.intervals:
             return spec.intervals[kind]
         schedule = getattr(self.settings.probes, kind)
+        if spec.id in schedule.camera_intervals:
+            return float(schedule.camera_intervals[spec.id])
         if isinstance(spec, CameraSpec) and spec.camera_class.isdigit():
             return float(schedule.class_intervals.get(int(spec.camera_class), schedule.interval))
         return float(schedule.interval)

@@ -105,3 +105,16 @@ def test_snmp_v3_needs_user_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(path, environ={})
     assert caught.value.problems == ["snmp_auths.ops: version 3 needs `username` and `auth_key`"]
+
+
+def test_empty_sections_keep_their_defaults(tmp_path: Path) -> None:
+    path = write(tmp_path, "credentials:\nsnmp_auths:\nprobes:\n  ping:\n")
+    settings = load_settings(path, environ={})
+    assert settings.credentials == {} and settings.probes.ping.interval == 60
+
+
+def test_per_camera_interval_must_leave_room_for_the_timeout(tmp_path: Path) -> None:
+    path = write(tmp_path, "probes:\n  frame: {camera_intervals: {'32011600001320000001': 10}}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.problems == ["probes.frame.timeout: must be less than the interval (10 s)"]
