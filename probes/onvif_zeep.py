@@ -186,10 +186,13 @@ class _DeviceClients:
         return service
 
     async def aclose(self) -> None:
-        """Close the clients (their unused aiohttp sessions included)."""
-        for service in self.services.values():
+        """Close the clients (their unused aiohttp sessions included).
+
+        Pops one at a time: a setup still finishing may add a service while this awaits.
+        """
+        while self.services:
+            _, service = self.services.popitem()
             await service.close()
-        self.services.clear()
 
 
 class ZeepSetup:

@@ -184,8 +184,10 @@ class ProbesConfig(_Strict):
     ping: ProbeSchedule = ProbeSchedule(interval=60, timeout=5, concurrency=2000)
     snmp: ProbeSchedule = ProbeSchedule(interval=300, timeout=5, concurrency=500)
     onvif: ProbeSchedule = ProbeSchedule(interval=300, timeout=10, concurrency=500)
+    # frames: decoding is bounded apart (the frame probe's worker pool); this bounds grabs in
+    # flight, which must leave room for healthy cameras while hung ones hold slots until timeout
     frame: ProbeSchedule = ProbeSchedule(
-        interval=900, timeout=20, concurrency=16, class_intervals={1: 300}
+        interval=900, timeout=20, concurrency=64, class_intervals={1: 300}
     )
 
 

@@ -131,10 +131,15 @@ async def test_fault_appears_after_n_of_m_and_clears_after_k(
 ) -> None:
     monitor, server, _ = running
     code = camera_with(plan, "healthy")
-    await wait_for(lambda: state_of(monitor, code)[0] == "ok", 20, "camera ok first")
+    camera = monitor.fleet.cameras[code]
+
+    def both_checks_pass() -> bool:
+        checks = camera.checks
+        return all(k in checks and checks[k].failing is False for k in ("onvif", "frame"))
+
+    await wait_for(both_checks_pass, 20, "ONVIF and frames known good first")
     event = Event(at=0, target=code, fault="offline", duration=0)
     await server.apply(event, True)
-    camera = monitor.fleet.cameras[code]
     took = await wait_for(lambda: state_of(monitor, code) == ("offline", "probe"), 20, "offline")
     onvif_history = list(camera.checks["onvif"].history)
     assert sum(onvif_history[-3:]) >= 2, "confirmed only after 2 of the last 3 failed"

@@ -154,7 +154,8 @@ class Monitor:
         changes, now = self.fleet.flush()
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._db, self.ledger.apply, changes, now)
+            # shielded: a stop that cancels this job must not cancel the queued write itself
+            await asyncio.shield(loop.run_in_executor(self._db, self.ledger.apply, changes, now))
         except Exception as exc:  # keep the changes for the next flush; never lose them
             log.error("ledger write failed, will retry: %s", type(exc).__name__)
             self.fleet.pending[:0] = changes
