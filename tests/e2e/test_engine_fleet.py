@@ -250,3 +250,31 @@ async def test_uptime_report_agrees_with_the_counters(
         assert row.observed_seconds == pytest.approx(seconds["observed"], abs=1e-6)
     offline_unit = next(c for c in plan.cameras if c.fault == "offline").unit
     assert any(r.unit == offline_unit and (r.intact_rate or 0) < 1 for r in rows)
+
+
+async def test_pictures_come_from_the_uris_onvif_reports_when_the_registry_has_none(
+    running: tuple[Monitor, FleetServer, sa.Engine], plan: FleetPlan
+) -> None:
+    from sqlmodel import Session, select
+
+    from vmon.registry.models import Camera
+
+    monitor, _, engine = running
+    code = camera_with(plan, "healthy")
+    with Session(engine) as session:
+        row = session.exec(select(Camera).where(Camera.gb_code == code)).one()
+        row.snapshot_url = None
+        session.add(row)
+        session.commit()
+    await monitor.reload()
+    camera = monitor.fleet.cameras[code]
+    assert camera.spec.targets["frame"].options == {"from_onvif": True}
+    first = camera.last.get("frame")
+
+    def fresh_frame() -> bool:
+        last = camera.last.get("frame")
+        return last is not None and last is not first and last.success
+
+    await wait_for(fresh_frame, 20, "a picture through the ONVIF snapshot URI")
+    picture = camera.last["frame"].picture
+    assert picture is not None and picture.thumbnail.startswith(b"\xff\xd8")  # a JPEG

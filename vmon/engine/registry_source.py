@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from probes.base import Credentials, Target
 from vmon.config import ConfigError, Settings, SnmpAuthConfig
 from vmon.engine.fleet import CameraSpec, DeviceSpec
+from vmon.engine.media import FROM_ONVIF
 from vmon.engine.service import RegistrySnapshot
 from vmon.registry.models import Camera, Contractor, Excusal, OwnerUnit, UpstreamDevice
 
@@ -171,13 +172,13 @@ class _Builder:
                 )
             if camera.snmp_auth:
                 targets["snmp"] = self.snmp_target(host, camera.snmp_port, camera.snmp_auth, name)
-        if camera.rtsp_url or camera.snapshot_url:
-            options = {"rtsp_url": camera.rtsp_url, "snapshot_url": camera.snapshot_url}
+        urls = {"rtsp_url": camera.rtsp_url, "snapshot_url": camera.snapshot_url}
+        options: dict[str, Any] = {k: v for k, v in urls.items() if v}
+        if not options and "onvif" in targets:
+            options[FROM_ONVIF] = True  # pictures from the URIs the camera reports
+        if options:
             targets["frame"] = Target(
-                host=host or "",
-                credentials=creds,
-                options={k: v for k, v in options.items() if v},
-                name=name,
+                host=host or "", credentials=creds, options=options, name=name
             )
         return targets
 

@@ -49,15 +49,15 @@ class Runner:
         started = time.perf_counter()
         measurements: Measurements | None = None
         error: ProbeError | None = None
+        probe = self.probes.get(kind)
         try:
-            probe = self.probes[kind]
+            if probe is None:
+                raise ProbeError(Reason.CONFIG, f"no probe of kind {kind!r}")
             deadline = Deadline(timeout)
             outer = Deadline(timeout * _OUTER_GRACE)
             measurements = await outer.run(probe(target, deadline), f"{kind} probe")
         except ProbeError as exc:
             error = exc
-        except KeyError:
-            error = ProbeError(Reason.CONFIG, f"no probe of kind {kind!r}")
         except Exception as exc:  # a probe bug must not stop the engine
             log.warning("%s probe of %s failed unexpectedly: %s", kind, target.name, type(exc))
             error = ProbeError(Reason.INTERNAL, type(exc).__name__)
@@ -68,8 +68,11 @@ class Runner:
             measurements=measurements,
             error=error,
         )
-        if measurements is not None and measurements.frames and self.diagnose is not None:
-            outcome.picture = await self._diagnose(measurements.frames, context)
+        if measurements is not None and measurements.frames:
+            if self.diagnose is not None:
+                outcome.picture = await self._diagnose(measurements.frames, context)
+            # the evidence keeps a thumbnail; full frames (MBs each) must not stay per camera
+            measurements.frames = []
         return outcome
 
     async def _diagnose(self, frames: Sequence[Any], context: Any) -> Any:

@@ -21,6 +21,7 @@ from vmon.config import Settings
 from vmon.engine.accounting import Accounting
 from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
 from vmon.engine.ledger import Ledger, StateChange
+from vmon.engine.media import media_target
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
 from vmon.metrics import MetricsRenderer
@@ -137,7 +138,12 @@ class Monitor:
         spec = camera.spec if camera else device.spec if device else None
         if spec is None or kind not in spec.targets:
             return
-        outcome = await self.runner.run(kind, spec.targets[kind], spec)
+        target = media_target(
+            spec.targets[kind], spec.targets.get("onvif"), self.runner.probes.get("onvif")
+        )
+        if target is None:
+            return  # the camera's media URIs come from ONVIF, which has not answered yet
+        outcome = await self.runner.run(kind, target, spec)
         self._count(outcome)
         self.fleet.observe(target_id, outcome)
 

@@ -1,0 +1,48 @@
+"""The whole benchmark, briefly: simulator and vmon as real processes, measured and stopped."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench.fleet.procstat import read_process
+from bench.fleet.run import main
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def test_a_short_run_measures_vmon_and_stops_everything(tmp_path: Path) -> None:
+    figures = main(
+        [
+            "--cameras", "40", "--minutes", "0.6", "--cadence", "short",
+            "--scrape-every", "10", "--sample-every", "2", "--no-record", "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+
+    timings = {t.kind: t for t in figures.timings}
+    assert set(timings) == {"ping", "onvif", "frame"}
+    assert timings["ping"].started > 0
+    assert 0.0 <= timings["ping"].share() <= timings["ping"].share(high=True) <= 1.0
+    assert figures.timings[0].bounds == (1.0, 2.5)  # 10% of the short ping interval, 20 s
+    vmon = figures.processes["vmon"]
+    assert vmon.cpu_percent > 0
+    assert vmon.peak_rss_bytes > 50 * 2**20
+    assert figures.processes["simulator"].peak_rss_bytes > 0
+    assert figures.scrapes["count"] >= 3
+    assert figures.scrapes["errors"] == 0
+    assert figures.scrapes["series"] > 40
+    assert figures.meta["onvif_devices"] == 40
+    assert figures.startup["vmon_exit_code"] == 0
+
+    saved = json.loads((tmp_path / "figures.json").read_text())
+    assert saved["meta"]["cameras"] == 40
+    assert "vmon running" in (tmp_path / "vmon.log").read_text()
+    for pid in saved["meta"]["pids"].values():
+        assert read_process(pid) is None  # vmon and the simulator are gone
+    shown = subprocess.run(
+        ["ip", "-o", "-4", "addr", "show", "dev", "lo"], check=False, capture_output=True, text=True
+    ).stdout
+    assert not any(f" {address}/32 " in shown for address in saved["meta"].get("addresses", []))
