@@ -7,10 +7,10 @@ test fails when they drift from this script. See alert_rules/README.md for the d
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from vmon.generated import write_or_check
 
 __all__ = [
     "BURN_WINDOWS",
@@ -215,21 +215,7 @@ def build_files() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the files (or with --check, report drift and exit 1)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if the files are out of date")
-    args = parser.parse_args(argv)
-    stale = []
-    for name, text in build_files().items():
-        path = HERE / name
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(name)
-        if not args.check:
-            path.write_text(text, encoding="utf-8")
-    if args.check and stale:
-        print(f"out of date: {', '.join(stale)}; run python -m alert_rules.build", file=sys.stderr)
-        return 1
-    return 0
+    return write_or_check(build_files(), HERE, "alert_rules.build", argv)
 
 
 if __name__ == "__main__":

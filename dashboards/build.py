@@ -7,12 +7,11 @@ unit, description, Chinese title), and a test fails when the files drift from th
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 from dashboards.boards import BOARDS
+from vmon.generated import write_or_check
 
 __all__ = ["build_files", "main", "render"]
 
@@ -31,21 +30,7 @@ def build_files() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the files (or with --check, report drift and exit 1)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if the files are out of date")
-    args = parser.parse_args(argv)
-    stale = []
-    for name, text in build_files().items():
-        path = HERE / name
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(name)
-        if not args.check:
-            path.write_text(text, encoding="utf-8")
-    if args.check and stale:
-        print(f"out of date: {', '.join(stale)}; run python -m dashboards.build", file=sys.stderr)
-        return 1
-    return 0
+    return write_or_check(build_files(), HERE, "dashboards.build", argv)
 
 
 if __name__ == "__main__":
