@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from probes.quality import Diagnoser, Evidence, ImageError
+from probes.quality import Diagnoser, Evidence, ImageError, prepare, signature
 from vmon.engine.fleet import CameraSpec
 
 __all__ = ["PictureJudge"]
@@ -45,18 +45,17 @@ class PictureJudge:
         self._diagnosers.pop(camera_id, None)
 
     def __call__(self, frames: Sequence[Any], spec: Any) -> Evidence | None:
-        """Judge the frames of one grab in order; the last verdict stands for the grab.
+        """Judge the last frame of one grab; the earlier ones only serve the frozen check.
 
-        Earlier frames feed the temporal checks (frozen) of the later ones.
+        A grab's frames are a second or so apart, so judging each in full would double the
+        CPU for no new verdict: the earlier ones just become the "previous" picture.
         """
         if not isinstance(spec, CameraSpec) or not frames:
             return None
         diagnoser = self.diagnoser(spec)
-        evidence = None
-        now = datetime.now(UTC)
-        for frame in frames:
-            try:
-                evidence = diagnoser.diagnose(frame, when=now)
-            except ImageError:
-                continue
-        return evidence
+        try:
+            for frame in frames[:-1]:
+                diagnoser.previous = signature(prepare(frame))
+            return diagnoser.diagnose(frames[-1], when=datetime.now(UTC))
+        except ImageError:
+            return None
