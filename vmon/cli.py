@@ -12,6 +12,7 @@ from vmon import __version__
 from vmon.cli_support import AppState, out
 from vmon.commands import check, demo, registry, service, setup
 from vmon.config import ConfigError, default_config_path, load_settings
+from vmon.diagnose import diagnose_command
 from vmon.i18n import set_language
 
 __all__ = ["app"]
@@ -44,6 +45,7 @@ registry_app.command("stats")(registry.stats_command)
 registry_app.command("sample")(registry.sample_command)
 registry_app.command("units")(registry.units_command)
 app.command("check")(check.check)
+app.command("diagnose")(diagnose_command)
 app.command("run")(service.run)
 app.command("demo")(demo.demo)
 app.command("status")(service.status)

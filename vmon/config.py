@@ -329,11 +329,17 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     return overrides
 
 
+_REPLACED_WHOLE = frozenset({"class_intervals", "camera_intervals"})
+
+
 def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
         if value is None and isinstance(merged.get(key), dict):
             continue  # an empty section (`credentials:` with only comments) keeps its default
+        if key in _REPLACED_WHOLE:
+            merged[key] = value  # `class_intervals: {}` means none, not the defaults
+            continue
         if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
         else:

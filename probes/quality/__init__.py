@@ -6,7 +6,7 @@ returned `Evidence` with its score, thresholds and a JPEG thumbnail. Unreadable 
 `ImageError` (map it with `ImageError.to_probe_error()`).
 """
 
-from probes.quality.baseline import Baseline, Period, Reference
+from probes.quality.baseline import MIN_FRAMES, Baseline, Period, Reference
 from probes.quality.checks import CHECKS
 from probes.quality.compare import signature
 from probes.quality.daynight import NIGHT_ELEVATION, day_or_night, is_grayscale, sun_elevation
@@ -20,6 +20,7 @@ from probes.quality.work import WORK_WIDTH, Work, prepare
 __all__ = [
     "CHECKS",
     "FAULTS",
+    "MIN_FRAMES",
     "NIGHT_ELEVATION",
     "WORK_WIDTH",
     "Baseline",

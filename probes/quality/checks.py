@@ -54,18 +54,24 @@ def check_signal_loss(work: Work, ctx: Context) -> Verdict:
 
 
 def check_blur(work: Work, ctx: Context) -> Verdict:
-    """Defocus, motion blur, or a fogged or dirty lens (haze)."""
+    """Defocus, motion blur, or a fogged or dirty lens (haze: detail "haze" is 1).
+
+    With a baseline the picture is judged against the camera's own sharpness and contrast
+    only, so a naturally soft camera (a lens that was never sharp, a dim colour night) does
+    not alarm; without one, against the absolute floors."""
     lim, sharp, lv = ctx.thresholds.blur, sharpness(work), levels(work)
-    floor = lim.sharpness_min_night if ctx.night else lim.sharpness_min_day
     details = {"edges": sharp.edges, "contrast": lv.contrast, "overall": sharp.overall}
-    faulty = sharp.score < floor
-    if ctx.reference is not None:
+    if ctx.reference is None:
+        floor = lim.sharpness_min_night if ctx.night else lim.sharpness_min_day
+        soft, haze = sharp.score < floor, lv.contrast < lim.contrast_min
+    else:
         ref = ctx.reference.stats
         details |= {"reference": ref["sharpness"], "reference_contrast": ref["contrast"]}
-        faulty = faulty or sharp.score < lim.relative_min * ref["sharpness"]
-        faulty = faulty or lv.contrast < lim.contrast_relative_min * ref["contrast"]
-    faulty = faulty or lv.contrast < lim.contrast_min
-    return Verdict("blur", sharp.score, faulty, lim.model_dump(), details)
+        relative = lim.relative_min_night if ctx.night else lim.relative_min
+        soft = sharp.score < relative * ref["sharpness"]
+        haze = lv.contrast < lim.contrast_relative_min * ref["contrast"]
+    details["haze"] = float(haze)
+    return Verdict("blur", sharp.score, soft or haze, lim.model_dump(), details)
 
 
 def check_too_dark(work: Work, ctx: Context) -> Verdict:

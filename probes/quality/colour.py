@@ -3,7 +3,7 @@
 Chroma is read in CIE Lab (OpenCV's 8-bit scaling, so a and b are roughly Lab units) over
 the small copy of the frame, ignoring pixels too dark or too bright to carry colour.
 
-- The cast (`offset`) is the distance of the mean chroma from neutral gray, and `ratio` is
+- The cast (`offset`) is the distance of the median chroma from neutral gray, and `ratio` is
   that distance over the chroma spread (the "equivalent circle" test of colour-cast
   detection): a cast moves the whole picture's colours, a colourful scene spreads them.
 - `purple` is the part of the mean chroma along the pink/purple direction that infrared
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from probes.quality.work import Work
 
@@ -29,7 +30,7 @@ _MIN_VALID = 64  # coloured pixels needed; fewer and the statistics are all zero
 
 @dataclass(frozen=True)
 class Chroma:
-    """Mean chroma (`a`, `b`), its distance from gray (`offset`), cast `ratio`, `purple`
+    """Median chroma (`a`, `b`), its distance from gray (`offset`), cast `ratio`, `purple`
     component, mean `saturation` and its 95th percentile (`saturation_p95`), Lab units."""
 
     a: float
@@ -44,6 +45,11 @@ class Chroma:
     def hue(self) -> float:
         """Angle of the mean chroma in degrees (0 = red-magenta +a, 90 = yellow +b)."""
         return math.degrees(math.atan2(self.b, self.a))
+
+
+def _median(values: NDArray[np.float32]) -> float:
+    k = len(values) // 2
+    return float(np.partition(values, k)[k])
 
 
 def purple(a: float, b: float) -> float:
@@ -66,7 +72,8 @@ def _chroma(work: Work) -> Chroma:
     if np.count_nonzero(valid) < _MIN_VALID:
         return Chroma(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     ab = lab[valid, 1:].astype(np.float32) - 128.0
-    mean_a, mean_b = float(ab[:, 0].mean()), float(ab[:, 1].mean())
+    # medians: a cast moves every colour, a passing red bus only its own pixels
+    mean_a, mean_b = _median(ab[:, 0]), _median(ab[:, 1])
     spread = math.hypot(
         float(np.abs(ab[:, 0] - mean_a).mean()), float(np.abs(ab[:, 1] - mean_b).mean())
     )

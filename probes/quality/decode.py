@@ -89,7 +89,7 @@ def _to_uint8(frame: NDArray[Any]) -> NDArray[Any]:
     if frame.dtype == np.uint16:
         return (frame >> 8).astype(np.uint8)
     if frame.dtype in (np.float32, np.float64):
-        finite = np.nan_to_num(frame.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        finite = np.nan_to_num(frame.astype(np.float64), nan=0.0, posinf=255.0, neginf=0.0)
         scale = 255.0 if float(finite.max(initial=0.0)) <= 1.0 else 1.0
         return np.clip(finite * scale, 0, 255).astype(np.uint8)
     raise ImageError("unsupported", f"sample type {frame.dtype}")

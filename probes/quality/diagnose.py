@@ -27,11 +27,18 @@ from probes.quality.evidence import Evidence, Verdict, thumbnail_jpeg
 from probes.quality.thresholds import Thresholds
 from probes.quality.work import Array, Work, prepare
 
-__all__ = ["NIGHT_SUPPRESSES", "SUPPRESSES", "Diagnoser", "arbitrate", "diagnose"]
+__all__ = [
+    "BOOTSTRAP_TOLERATED",
+    "NIGHT_SUPPRESSES",
+    "SUPPRESSES",
+    "Diagnoser",
+    "arbitrate",
+    "diagnose",
+]
 
 SUPPRESSES: dict[str, tuple[str, ...]] = {
     "signal_loss": tuple(name for name in CHECKS if name != "signal_loss"),
-    "overexposed": ("blur", "color_cast", "frozen", "occlusion", "scene_change", "ir_cut"),
+    "overexposed": ("blur", "color_cast", "frozen", "occlusion", "scene_change"),
     "too_dark": ("blur", "color_cast", "frozen", "occlusion", "scene_change", "ir_cut"),
     "night_unusable": ("blur", "frozen", "occlusion", "scene_change"),
     "noise": ("blur", "occlusion", "scene_change"),
@@ -39,6 +46,9 @@ SUPPRESSES: dict[str, tuple[str, ...]] = {
     "occlusion": ("blur", "color_cast", "scene_change", "ir_cut"),
 }
 """fault -> the faults it explains (and so leaves out of `Evidence.faults`), in order."""
+
+BOOTSTRAP_TOLERATED = frozenset({"blur", "color_cast", "ir_cut", "stripes"})
+"""Faults a frame may have and still be learnt while the camera has no reference yet."""
 
 NIGHT_SUPPRESSES: dict[str, tuple[str, ...]] = {
     "ir_cut": ("occlusion", "scene_change", "color_cast", "blur"),
@@ -94,7 +104,7 @@ def diagnose(
         verdicts=verdicts,
         faults=faults,
         suppressed=suppressed,
-        thumbnail=thumbnail_jpeg(work.bgr) if thumbnail else b"",
+        thumbnail=thumbnail_jpeg(work.half) if thumbnail else b"",
         source_size=work.source_size,
     )
 
@@ -120,7 +130,8 @@ def _period(
 class Diagnoser:
     """One camera's diagnosis over time: the previous frame and a learnt baseline.
 
-    Frames without faults are learnt into the baseline of their period (when `learn`).
+    Frames without faults are learnt into the baseline of their period (when `learn`); see
+    `BOOTSTRAP_TOLERATED` for the first frames of a camera.
     """
 
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -145,10 +156,18 @@ class Diagnoser:
             thumbnail=self.thumbnail,
         )
         self.previous = signature(work)
-        if self.learn and not evidence.faults:
-            period: Period = "night" if evidence.day_night == "night" else "day"
+        period: Period = "night" if evidence.day_night == "night" else "day"
+        if self.learn and self._learnable(evidence.faults, period):
             self.baseline.learn(work, period)
         return evidence
+
+    def _learnable(self, faults: list[str], period: Period) -> bool:
+        """Healthy frames are learnt; until the period's reference is ready, so are frames
+        whose only faults are judged by absolute limits that the camera's own baseline
+        replaces (a naturally soft or colourful view must not keep itself from learning)."""
+        if not faults:
+            return True
+        return self.baseline.reference(period) is None and set(faults) <= BOOTSTRAP_TOLERATED
 
     def reference_frame(self, frame: Any, period: Period) -> None:
         """Learn `frame` as a healthy reference of `period` without judging it."""

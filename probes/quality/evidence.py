@@ -27,7 +27,7 @@ FAULTS = (
 )
 """The fault names, fixed: other tools and the database rely on them."""
 
-THUMBNAIL_WIDTH = 320
+THUMBNAIL_WIDTH = 240  # the half-size working copy, ready-made
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,10 @@ class Evidence:
 
     @property
     def scores(self) -> dict[str, float]:
-        """Each check's score, by fault name."""
-        return {name: v.score for name, v in self.verdicts.items()}
+        """The score of each check that could judge this frame, by fault name (a check
+        without its previous frame or baseline, or not applicable in the period, is left
+        out rather than reported as a misleading 0)."""
+        return {name: v.score for name, v in self.verdicts.items() if v.judged}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (without the thumbnail bytes)."""
@@ -91,9 +93,9 @@ class Evidence:
 
 
 def thumbnail_jpeg(bgr: Array, width: int = THUMBNAIL_WIDTH, quality: int = 80) -> bytes:
-    """A JPEG of `bgr` scaled to `width` pixels wide."""
+    """A JPEG of `bgr` scaled to `width` pixels wide (not scaled if it already is)."""
     h, w = bgr.shape[:2]
     height = max(1, round(width * h / w))
-    small = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_LINEAR)
+    small = bgr if w == width else cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
     return buf.tobytes() if ok else b""

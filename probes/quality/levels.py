@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from probes.quality.work import Work
+from probes.quality.work import Array, Work
 
 __all__ = ["Levels", "levels", "uniformity"]
 
@@ -56,6 +56,11 @@ def _levels(work: Work) -> Levels:
     )
 
 
+def _median(channel: Array) -> float:
+    counts = cv2.calcHist([channel], [0], None, [256], [0, 256]).ravel()
+    return float(np.searchsorted(np.cumsum(counts), counts.sum() / 2.0))
+
+
 def uniformity(work: Work) -> float:
     """Fraction (0-1) of the picture within a few levels of its median colour.
 
@@ -65,10 +70,12 @@ def uniformity(work: Work) -> float:
     """
 
     def compute() -> float:
-        small = work.small.reshape(-1, 3)
-        median = np.median(small, axis=0)
-        tolerance = max(4.0, 0.04 * float(median.max()))
-        dist = np.abs(small.astype(np.int16) - median.astype(np.int16)).max(axis=1)
-        return float(np.count_nonzero(dist <= tolerance) / len(dist))
+        small = work.small
+        median = [_median(small[:, :, c]) for c in range(3)]
+        tolerance = max(4.0, 0.04 * max(median))
+        near = np.ones(small.shape[:2], bool)
+        for c, m in enumerate(median):
+            near &= np.abs(small[:, :, c].astype(np.int16) - round(m)) <= tolerance
+        return float(np.count_nonzero(near)) / near.size
 
     return work.memo("uniformity", compute)

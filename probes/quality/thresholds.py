@@ -45,13 +45,15 @@ class SignalLossLimits(_Limits):
 
 
 class BlurLimits(_Limits):
-    """Blur: sharpness below `sharpness_min_*`, or below `relative_min` x the baseline's;
-    haze (fogged, dirty lens): contrast below `contrast_min` or `contrast_relative_min` x
-    the baseline's."""
+    """Blur. With a baseline: sharpness below `relative_min` (by night `relative_min_night`:
+    infrared noise makes night sharpness vary more) x the baseline's, or haze (fogged,
+    dirty lens): contrast below `contrast_relative_min` x the baseline's. Without one:
+    sharpness below `sharpness_min_day`/`_night`, or contrast below `contrast_min`."""
 
     sharpness_min_day: float = Field(0.36, ge=0)
     sharpness_min_night: float = Field(0.34, ge=0)
     relative_min: float = Field(0.85, ge=0, le=1)
+    relative_min_night: float = Field(0.8, ge=0, le=1)
     contrast_min: float = Field(0.25, ge=0, le=1)
     contrast_relative_min: float = Field(0.5, ge=0, le=1)
 
@@ -95,7 +97,7 @@ class StripesLimits(_Limits):
     there) times its spread over the frame exceeds `score_min`, or `score_min_unlearnt`
     without a baseline."""
 
-    score_min: float = Field(0.95, ge=0)
+    score_min: float = Field(0.9, ge=0)
     score_min_unlearnt: float = Field(1.2, ge=0)
 
 

@@ -21,7 +21,7 @@ __all__ = ["SMALL_WIDTH", "THUMB_SIZE", "WORK_WIDTH", "Array", "Work", "prepare"
 
 Array = NDArray[Any]
 WORK_WIDTH = 480
-SMALL_WIDTH = 120
+SMALL_WIDTH = WORK_WIDTH // 4
 THUMB_SIZE = (64, 36)  # width, height of the baseline thumbnail, whatever the aspect ratio
 T = TypeVar("T")
 
@@ -62,9 +62,14 @@ class Work:
         return self.memo("grayf", lambda: self.gray.astype(np.float32))
 
     @property
+    def half(self) -> Array:
+        """A half-size BGR copy (Gaussian pyramid): spectra."""
+        return self.memo("half", lambda: cv2.pyrDown(self.bgr))
+
+    @property
     def small(self) -> Array:
-        """A `SMALL_WIDTH`-wide BGR copy (area-averaged): colour statistics and the thumbnail."""
-        return self.memo("small", lambda: _resize(self.bgr, SMALL_WIDTH))
+        """A quarter-size BGR copy (`SMALL_WIDTH` wide): colour statistics and the thumbnail."""
+        return self.memo("small", lambda: cv2.pyrDown(self.half))
 
     @property
     def thumb(self) -> Array:

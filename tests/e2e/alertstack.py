@@ -129,11 +129,6 @@ class AlertStack:
         """Notifications the on-call receiver got."""
         return [body for path, body in self.received if path == "/oncall-pager"]
 
-    def stop(self) -> None:
-        """Stop Prometheus, then Alertmanager (by PID)."""
-        self.prometheus.stop()
-        self.alertmanager.stop()
-
 
 _STATE = re.compile(r'^vmon_camera_state\{camera="([^"]*)",state="([^"]*)",cause="([^"]*)"\}')
 

@@ -96,7 +96,9 @@ def vmon_config(port: int) -> str:
     a loaded 2-core machine busy enough that grabs fall behind, and VmonProbesStale (three
     intervals without a run) would rightly page."""
     probes: dict[str, Any] = dict(cast(dict[str, Any], FAST["probes"]))
-    probes["frame"] = {**FRAME, "class_intervals": {}}
+    # `class_intervals: {}` would not clear the default {1: 300}: the YAML is merged into the
+    # defaults key by key, so class 1 gets its own entry
+    probes["frame"] = {**FRAME, "class_intervals": {1: FRAME["interval"]}}
     settings = {
         **FAST,
         "probes": probes,
@@ -105,6 +107,17 @@ def vmon_config(port: int) -> str:
         "engine": {"flush_seconds": 1},
     }
     return yaml.safe_dump(settings)
+
+
+def stop_vmon(vmon: VmonProcess) -> None:
+    """SIGTERM, and SIGKILL if vmon is still there after VmonProcess's 30 s."""
+    proc = vmon.proc
+    try:
+        vmon.kill(signal.SIGTERM)
+    except subprocess.TimeoutExpired:
+        assert proc is not None
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 async def settled(vmon_url: str, cameras: int) -> dict[str, tuple[str, str]]:
@@ -166,7 +179,7 @@ async def running(work: Path) -> AsyncIterator[Running]:
         port = free_port()
         (work / "vmon.yaml").write_text(vmon_config(port), encoding="utf-8")
         vmon = VmonProcess(work / "vmon.yaml", port)
-        exits.callback(vmon.kill, signal.SIGTERM)
+        exits.callback(stop_vmon, vmon)
         started = time.time()
         vmon.start()
         await vmon.ready()
@@ -226,7 +239,18 @@ def upstream_offline(alerts: list[dict[str, Any]], device: str) -> dict[str, dic
 # -- the scenario ---------------------------------------------------------------------------
 
 
-async def healthy_fleet_does_not_page(stack: AlertStack) -> None:
+async def assert_healthy_past(stack: AlertStack, plan: FleetPlan) -> None:
+    """The backfilled past and vmon's live counters are one series per (unit, class): the
+    last hour counts every camera's hour once."""
+    found = await stack.query("unit_class:vmon_unit_observed_seconds:increase_1h")
+    seconds = {(r["metric"]["unit"], r["metric"]["class"]): float(r["value"][1]) for r in found}
+    groups = unit_classes(plan)
+    assert set(seconds) == set(groups)
+    for key, cameras in groups.items():
+        assert seconds[key] == pytest.approx(cameras * 3600, rel=0.1), key
+
+
+async def healthy_fleet_does_not_page(stack: AlertStack, plan: FleetPlan) -> None:
     """Rules evaluated; no page for longer than any page's `for:`; a standing offline
     camera's ticket reaches the contractor (the chain works, and routes tickets apart)."""
     await wait_until(
@@ -234,6 +258,7 @@ async def healthy_fleet_does_not_page(stack: AlertStack) -> None:
         lambda: stack.query("count(unit_class:vmon_intact_error:ratio_5m) > 0 and count(up == 1)"),
         30,
     )
+    await assert_healthy_past(stack, plan)
     watch_until = time.monotonic() + HEALTHY_WATCH
     while time.monotonic() < watch_until:
         await assert_no_page(stack)
@@ -247,27 +272,33 @@ async def healthy_fleet_does_not_page(stack: AlertStack) -> None:
     assert {a["labels"]["severity"] for a in tickets(stack)} == {"ticket"}
 
 
-async def fail_switch(running: Running, switch: PlannedSwitch, device: str) -> float:
+async def fail_switch(running: Running, switch: PlannedSwitch, device: str) -> None:
     """Take the switch down; wait until every camera behind it has its alert inhibited."""
     behind = sorted(c.code for c in running.plan.cameras if c.switch == switch.name)
-    failed_at = time.monotonic()
     event = Event(at=0, target=switch.name, fault="switch_down", duration=0)
     await running.fleet.apply(event, True)
 
+    seen: dict[str, str] = {}
+
     async def inhibited() -> bool:
         offline = upstream_offline(await running.stack.am_alerts(), device)
-        states = {a["status"]["state"] for a in offline.values()}
-        return sorted(offline) == behind and states == {"suppressed"}
+        seen.clear()
+        seen.update({camera: a["status"]["state"] for camera, a in offline.items()})
+        return sorted(seen) == behind and set(seen.values()) == {"suppressed"}
 
-    await wait_until("the switch's cameras' alerts inhibited", inhibited, 90)
-    return time.monotonic() - failed_at
+    try:
+        await wait_until("the switch's cameras' alerts inhibited", inhibited, 90)
+    except AssertionError as exc:
+        states = camera_states(await running.stack.scrape())
+        now = {c: states.get(c) for c in behind}
+        raise AssertionError(f"{exc}; in Alertmanager {seen}; in vmon {now}") from None
 
 
 async def scenario(work: Path) -> None:
     """The whole test, on an event loop inside the namespace."""
     async with running(work) as run:
         stack = run.stack
-        await healthy_fleet_does_not_page(stack)
+        await healthy_fleet_does_not_page(stack, run.plan)
         switch = run.plan.switches[1]  # all its cameras are snapshot cameras
         device = await device_of(stack, switch)
         assert device["kind"] == "switch" and device["unit"] == switch.unit, device
@@ -296,10 +327,11 @@ def assert_one_page(
     alerts: list[dict[str, Any]], switch: PlannedSwitch, device: str
 ) -> dict[str, Any]:
     """Alertmanager holds exactly one page: the switch's upstream outage, active."""
-    pages = [a for a in alerts if a["labels"]["severity"] == "page"]
-    assert [a["labels"] for a in pages] == [expected_labels(switch, device)]
-    assert pages[0]["status"]["state"] == "active"
-    return pages[0]
+    pages = [a["labels"] for a in alerts if a["labels"]["severity"] == "page"]
+    assert pages == [expected_labels(switch, device)], f"one page, the switch's; got {pages}"
+    page = next(a for a in alerts if a["labels"]["severity"] == "page")
+    assert page["status"]["state"] == "active"
+    return page
 
 
 def assert_inhibition(alerts: list[dict[str, Any]], device: str, page: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from probes.registry import close_all
-from vmon.config import Settings
+from vmon.config import ProbeSchedule, Settings
 from vmon.engine.accounting import Accounting
 from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
 from vmon.engine.ledger import Ledger, StateChange
@@ -46,6 +46,12 @@ class RegistrySnapshot:
     excused: Callable[[CameraSpec, float], bool] = lambda _spec, _now: False
 
 
+def _longest(schedule: ProbeSchedule) -> float:
+    """The longest interval a camera may have for this probe (what "stale" must allow)."""
+    overrides = [*schedule.class_intervals.values(), *schedule.camera_intervals.values()]
+    return float(max([schedule.interval, *overrides]))
+
+
 class Monitor:
     """One vmon instance: owns the fleet, the scheduler, the ledger and the metrics."""
 
@@ -69,7 +75,7 @@ class Monitor:
         budgets = {k: getattr(settings.probes, k).concurrency for k in self._kinds()}
         self.scheduler = Scheduler(self._run, budgets)
         self.metrics = MetricsRenderer(self.fleet, self.scheduler)
-        self.metrics.intervals = {k: getattr(settings.probes, k).interval for k in self._kinds()}
+        self.metrics.intervals = {k: _longest(getattr(settings.probes, k)) for k in self._kinds()}
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vmon-db")
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self.ready = False

@@ -39,6 +39,9 @@ def test_a_short_run_measures_vmon_and_stops_everything(tmp_path: Path) -> None:
 
     saved = json.loads((tmp_path / "figures.json").read_text())
     assert saved["meta"]["cameras"] == 40
+    assert saved["meta"]["sampled_cameras"] == 40
+    # the standing faults among the first cameras show up in the sampled last outcomes
+    assert any(key.startswith("onvif: ") for key in saved["meta"]["sampled_failures"])
     assert "vmon running" in (tmp_path / "vmon.log").read_text()
     for pid in saved["meta"]["pids"].values():
         assert read_process(pid) is None  # vmon and the simulator are gone

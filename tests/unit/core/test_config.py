@@ -118,3 +118,8 @@ def test_per_camera_interval_must_leave_room_for_the_timeout(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as caught:
         load_settings(path, environ={})
     assert caught.value.problems == ["probes.frame.timeout: must be less than the interval (10 s)"]
+
+
+def test_interval_overrides_are_replaced_whole(tmp_path: Path) -> None:
+    path = write(tmp_path, "probes:\n  frame: {class_intervals: {}}\n")
+    assert load_settings(path, environ={}).probes.frame.class_intervals == {}

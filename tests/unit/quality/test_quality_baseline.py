@@ -69,3 +69,27 @@ def test_reference_is_ready_after_three_frames_and_then_learns_slowly() -> None:
     moved = before - ref.stats["mean"]
     expected = 0.05 * (before - levels(dark).mean)
     assert moved == pytest.approx(expected, rel=1e-3)
+
+
+def test_a_naturally_soft_camera_learns_its_baseline_and_stops_alarming() -> None:
+    """Absolute limits may misfire on a camera's normal view; its own baseline replaces them."""
+    import cv2
+
+    from probes.quality import Diagnoser
+
+    def soft(t: float) -> np.ndarray:  # a lens that was never sharp
+        return cv2.GaussianBlur(
+            scenes.scene("healthy", seed=3, width=W, height=H, t=t), (0, 0), 3.0
+        )
+
+    diagnoser = Diagnoser()
+    first = [diagnoser.diagnose(jpeg_frame(soft(t))) for t in (0.0, 5.0, 10.0)]
+    assert all(e.faults == ["blur"] for e in first)  # absolute floor, no baseline yet
+    assert diagnoser.baseline.reference("day") is not None  # ... but learnt all the same
+    later = diagnoser.diagnose(jpeg_frame(soft(20.0)))
+    assert later.faults == [], later.to_dict()
+    assert later.verdicts["blur"].details["reference"] < 0.36
+    still_blank = Diagnoser()
+    for _ in range(4):
+        still_blank.diagnose(jpeg_frame(scenes.scene("black", seed=3, width=W, height=H)))
+    assert still_blank.baseline.reference("day") is None  # a blank screen is never learnt

@@ -1,0 +1,212 @@
+"""Speed of the full picture diagnosis against JPEG decoding alone, 1080p snapshots.
+
+    .venv/bin/python -m bench.diagnostics.speed [--files 24] [--rounds 5] [--write]
+
+For the same in-memory 1080p JPEG snapshots, in the same run, alternating round by round:
+
+- reference: `cv2.imdecode(buf, cv2.IMREAD_COLOR)` at full size, nothing else;
+- vmon: `decode_image` (a reduced-size JPEG decode, 480 px wide) + `diagnose` with a learnt
+  baseline and the previous frame, so every check runs, and the evidence thumbnail encoded.
+
+Each on one core (one process, `cv2.setNumThreads(1)`) and on two cores (two worker
+processes, one OpenCV thread each). Rates are frames per second of wall-clock time and of
+CPU time (the machine is shared, so CPU time is the steadier comparison). Measures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+__all__ = ["main", "make_files", "measure", "report"]
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+_KINDS = ("healthy", "healthy", "healthy", "night_ir", "blurred", "covered", "stripes", "black")
+
+_NOON = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)  # the sun's position is part of the work
+_FILES: list[bytes] = []
+_STATE: dict[str, object] = {}
+
+
+def make_files(count: int) -> list[bytes]:
+    """`count` distinct 1080p JPEG snapshots (quality 80-90) of several cameras and faults."""
+    from vmon.sim import scenes
+
+    out = []
+    for i in range(count):
+        img = scenes.scene(
+            _KINDS[i % len(_KINDS)], seed=1 + i % 4, width=1920, height=1080, t=3.0 * i
+        )
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 80 + i % 11])
+        assert ok
+        out.append(buf.tobytes())
+    return out
+
+
+def _setup(files: list[bytes]) -> None:
+    """Per process: one OpenCV thread, the files, and a learnt baseline per camera."""
+    from probes.quality import Baseline, decode_image, prepare
+
+    cv2.setNumThreads(1)
+    _FILES[:] = files
+    baseline = Baseline()
+    for buf in files[:3]:
+        baseline.learn(prepare(decode_image(buf)), "day")
+    _STATE["baseline"] = baseline
+
+
+def _reference(indices: list[int]) -> float:
+    start = time.process_time()
+    for i in indices:
+        cv2.imdecode(np.frombuffer(_FILES[i], np.uint8), cv2.IMREAD_COLOR)
+    return time.process_time() - start
+
+
+def _vmon(indices: list[int]) -> float:
+    from probes.quality import Baseline, decode_image, diagnose, prepare, signature
+
+    baseline = _STATE["baseline"]
+    assert isinstance(baseline, Baseline)
+    start, previous = time.process_time(), None
+    for i in indices:
+        work = prepare(decode_image(_FILES[i]))
+        diagnose(work, baseline=baseline, previous=previous, lat=32.06, lon=118.80, when=_NOON)
+        previous = signature(work)
+    return time.process_time() - start
+
+
+def _one_core(job: Callable[[list[int]], float], n: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) for all `n` files in this process."""
+    wall = time.perf_counter()
+    cpu = job(list(range(n)))
+    return time.perf_counter() - wall, cpu
+
+
+def _two_cores(
+    pool: ProcessPoolExecutor, job: Callable[[list[int]], float], n: int
+) -> tuple[float, float]:
+    halves = [list(range(0, n, 2)), list(range(1, n, 2))]
+    wall = time.perf_counter()
+    cpu = sum(pool.map(job, halves))
+    return time.perf_counter() - wall, cpu
+
+
+def measure(files: list[bytes], rounds: int) -> dict[str, dict[str, float]]:
+    """Median frames per second over `rounds` alternating rounds, per mode and cores."""
+    _setup(files)
+    n = len(files)
+    samples: dict[str, list[tuple[float, float]]] = {
+        k: [] for k in ("ref1", "vmon1", "ref2", "vmon2")
+    }
+    with ProcessPoolExecutor(2, initializer=_setup, initargs=(files,)) as pool:
+        list(pool.map(_reference, [[0], [1]]))  # warm both workers
+        for _ in range(rounds):
+            samples["ref1"].append(_one_core(_reference, n))
+            samples["vmon1"].append(_one_core(_vmon, n))
+            samples["ref2"].append(_two_cores(pool, _reference, n))
+            samples["vmon2"].append(_two_cores(pool, _vmon, n))
+    out = {}
+    for key, values in samples.items():
+        cores = 2 if key.endswith("2") else 1
+        out[key] = {
+            "wall_fps": n / statistics.median(v[0] for v in values),
+            "cpu_fps": n * cores / statistics.median(v[1] for v in values),
+        }
+    return out
+
+
+def _breakdown(files: list[bytes]) -> dict[str, float]:
+    """Milliseconds of CPU per frame for the parts, one core."""
+    from probes.quality import decode_image, diagnose
+
+    _setup(files)
+    frames = [decode_image(b) for b in files]
+
+    def cpu_ms(fn: Callable[[], object]) -> float:
+        start = time.process_time()
+        fn()
+        return (time.process_time() - start) * 1000 / len(files)
+
+    return {
+        "imdecode full size": cpu_ms(
+            lambda: [cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR) for b in files]
+        ),
+        "decode_image (reduced)": cpu_ms(lambda: [decode_image(b) for b in files]),
+        "diagnose, thumbnail": cpu_ms(lambda: [diagnose(f, period="day") for f in frames]),
+        "diagnose, no thumbnail": cpu_ms(
+            lambda: [diagnose(f, period="day", thumbnail=False) for f in frames]
+        ),
+    }
+
+
+def report(result: dict[str, dict[str, float]], parts: dict[str, float]) -> list[str]:
+    """Markdown lines."""
+    lines = [
+        "| cores | imdecode only (fps) | vmon decode + diagnosis (fps) | ratio |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for cores in (1, 2):
+        ref, ours = result[f"ref{cores}"], result[f"vmon{cores}"]
+        for clock in ("wall", "cpu"):
+            r, o = ref[f"{clock}_fps"], ours[f"{clock}_fps"]
+            lines.append(f"| {cores} ({clock} clock) | {r:.1f} | {o:.1f} | {o / r:.2f} |")
+    lines += ["", "| part (one core, CPU ms per frame) | ms |", "| --- | ---: |"]
+    lines += [f"| {k} | {v:.2f} |" for k, v in parts.items()]
+    return lines
+
+
+def main() -> None:
+    """Run the benchmark from the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=24)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help="record the results in RESULTS.md")
+    args = parser.parse_args()
+    files = make_files(args.files)
+    result = measure(files, args.rounds)
+    lines = report(result, _breakdown(files))
+    print("\n".join(lines))
+    if args.write:
+        _write(lines, args)
+
+
+def _write(lines: list[str], args: argparse.Namespace) -> None:
+    head, tail = "<!-- speed:start -->", "<!-- speed:end -->"
+    cmd = (
+        ".venv/bin/python -m bench.diagnostics.speed "
+        f"--files {args.files} --rounds {args.rounds} --write"
+    )
+    load = os.getloadavg()[0]
+    body = [
+        head,
+        "",
+        f"Command: `{cmd}`  ",
+        f"Run: {time.strftime('%Y-%m-%d')}, {platform.machine()}, 2 cores shared with other "
+        f"work (load average {load:.1f} at the end); OpenCV {cv2.__version__}.",
+        "",
+        *lines,
+        "",
+        tail,
+    ]
+    text = (
+        RESULTS.read_text() if RESULTS.exists() else "# Picture diagnostics: measured results\n\n"
+    )
+    if head in text and tail in text:
+        text = text[: text.index(head)] + "\n".join(body) + text[text.index(tail) + len(tail) :]
+    else:
+        text += "\n## Speed\n\n" + "\n".join(body) + "\n"
+    RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

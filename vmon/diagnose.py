@@ -1,0 +1,313 @@
+"""`vmon diagnose`: judge pictures and videos from files (a stable contract for other tools).
+
+    vmon diagnose PATH... [--baseline PATH...] [--lat LAT --lon LON --time ISO8601]
+                  [--every N] [--json]
+
+PATH is an image (JPEG, PNG, BMP) or a video file. A video is sampled every N frames; its
+first samples are the camera's baseline unless `--baseline` gives reference images, and the
+temporal checks (frozen, scene change, occlusion) run across the samples. With `--json`,
+one JSON object per diagnosed frame and line:
+
+    {"path": ..., "frame": <index or null>, "day_night": "day"|"night",
+     "faults": [names], "scores": {name: number}}
+
+Exit status 0 whether or not faults were found; 2 when an input cannot be read (the other
+inputs are still diagnosed; the reason goes to stderr).
+
+`diagnose_paths()` yields the same dicts for callers in Python; `diagnose_command()` is the
+typer command the CLI registers.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import cv2
+import typer
+
+from probes.quality import (
+    MIN_FRAMES,
+    Baseline,
+    Evidence,
+    ImageError,
+    Period,
+    Thresholds,
+    decode_image,
+    diagnose,
+    prepare,
+    signature,
+)
+from probes.quality.headers import read_header
+
+__all__ = ["DiagnoseInputError", "diagnose_command", "diagnose_paths", "parse_time"]
+
+_MAX_FILE_BYTES = 64 * 1024 * 1024  # a snapshot larger than this is not a snapshot
+_SCORE_DIGITS = 4
+
+
+class DiagnoseInputError(Exception):
+    """An input that cannot be read; `path` and a human `reason`."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass
+class _Place:
+    """Where and when the pictures were taken, as far as the caller knows."""
+
+    lat: float | None = None
+    lon: float | None = None
+    when: datetime | None = None
+
+    def at(self, offset_seconds: float) -> datetime | None:
+        return None if self.when is None else self.when + timedelta(seconds=offset_seconds)
+
+
+@dataclass
+class _Camera:
+    """The state carried across one input's frames: baseline and previous frame."""
+
+    place: _Place
+    thresholds: Thresholds
+    baseline: Baseline = field(default_factory=Baseline)
+    previous: Any = None
+    learning: int = 0  # frames still to learn as the baseline
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time; without an offset it is taken as UTC."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time: {text!r}") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _record(path: Path, frame: int | None, evidence: Evidence) -> dict[str, Any]:
+    scores = {name: round(float(value), _SCORE_DIGITS) for name, value in evidence.scores.items()}
+    return {
+        "path": str(path),
+        "frame": frame,
+        "day_night": evidence.day_night,
+        "faults": list(evidence.faults),
+        "scores": scores,
+    }
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > _MAX_FILE_BYTES:
+            raise DiagnoseInputError(path, f"too large to be a picture ({size} bytes)")
+        return path.read_bytes()
+    except OSError as exc:
+        raise DiagnoseInputError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _is_image(data: bytes) -> bool:
+    try:
+        read_header(data[:65536])
+    except ImageError as exc:
+        return exc.reason != "unsupported"  # a damaged image is still an image
+    return True
+
+
+def _decode(path: Path, data: bytes) -> Any:
+    try:
+        return decode_image(data)
+    except ImageError as exc:
+        raise DiagnoseInputError(
+            path, f"unreadable picture ({exc.reason}): {exc.message}"
+        ) from None
+
+
+def _judge(cam: _Camera, frame: Any, offset: float) -> Evidence:
+    """Diagnose one frame with the camera's state, then update that state."""
+    work = prepare(frame)
+    when = cam.place.at(offset)
+    evidence = diagnose(
+        work,
+        thresholds=cam.thresholds,
+        baseline=cam.baseline,
+        previous=cam.previous,
+        lat=cam.place.lat,
+        lon=cam.place.lon,
+        when=when,
+        thumbnail=False,
+    )
+    cam.previous = signature(work)
+    if cam.learning > 0:
+        cam.baseline.learn(work, "night" if evidence.day_night == "night" else "day")
+        cam.learning -= 1
+    return evidence
+
+
+def _references(
+    paths: Sequence[Path], place: _Place, limits: Thresholds
+) -> list[tuple[Any, Period]]:
+    """Decode the reference images once: (prepared frame, period) pairs."""
+    out: list[tuple[Any, Period]] = []
+    for path in paths:
+        work = prepare(_decode(path, _read_bytes(path)))
+        evidence = diagnose(
+            work, thresholds=limits, lat=place.lat, lon=place.lon, when=place.when,
+            thumbnail=False,
+        )  # fmt: skip
+        period: Period = "night" if evidence.day_night == "night" else "day"
+        out.append((work, period))
+    return out
+
+
+def _learn(cam: _Camera, references: list[tuple[Any, Period]]) -> None:
+    for work, period in references:
+        for _ in range(MIN_FRAMES):  # a reference image given by hand is a settled reference
+            cam.baseline.learn(work, period)
+
+
+def _video_frames(path: Path, every: int) -> Iterator[tuple[int, float, Any]]:
+    """(index, seconds from the start, frame) for every `every`-th frame of a video."""
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not capture.isOpened():
+        raise DiagnoseInputError(path, "not a picture, and no video could be opened")
+    try:
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        index, yielded = 0, 0
+        while True:
+            if index % every == 0:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                yielded += 1
+                yield index, index / fps, frame
+            elif not capture.grab():
+                break
+            index += 1
+        if yielded == 0:
+            raise DiagnoseInputError(path, "a video without any readable frame")
+    finally:
+        capture.release()
+
+
+def _one_path(path: Path, cam: _Camera, every: int) -> Iterator[dict[str, Any]]:
+    data = _read_bytes(path)
+    if not data:
+        raise DiagnoseInputError(path, "empty file")
+    if _is_image(data):
+        yield _record(path, None, _judge(cam, _decode(path, data), 0.0))
+        return
+    cam.learning = (
+        0 if cam.baseline.reference("day") or cam.baseline.reference("night") else MIN_FRAMES
+    )
+    for index, offset, frame in _video_frames(path, every):
+        yield _record(path, index, _judge(cam, frame, offset))
+
+
+def diagnose_paths(
+    paths: Sequence[Path | str],
+    *,
+    baselines: Sequence[Path | str] = (),
+    lat: float | None = None,
+    lon: float | None = None,
+    when: datetime | None = None,
+    every: int = 25,
+    thresholds: Thresholds | None = None,
+    errors: list[DiagnoseInputError] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield one result dict per diagnosed frame (see the module docstring).
+
+    An unreadable input raises `DiagnoseInputError`, unless `errors` is given: then it is
+    appended there and the next input is diagnosed. Reference images that cannot be read
+    always raise.
+    """
+    if every < 1:
+        raise ValueError("--every must be at least 1")
+    place = _Place(lat, lon, when)
+    limits = thresholds or Thresholds()
+    references = _references([Path(p) for p in baselines], place, limits)
+    for raw in paths:
+        path = Path(raw)
+        cam = _Camera(place, limits)  # each input is its own camera
+        _learn(cam, references)
+        try:
+            yield from _one_path(path, cam, every)
+        except DiagnoseInputError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Picture diagnosis")
+    for column in ("path", "frame", "day/night", "faults", "key scores"):
+        table.add_column(column)
+    for row in rows:
+        key = {
+            k: row["scores"][k]
+            for k in ("blur", "too_dark", "noise", "stripes")
+            if k in row["scores"]
+        }
+        shown = ", ".join(f"{k} {v:g}" for k, v in key.items())
+        frame = "-" if row["frame"] is None else str(row["frame"])
+        faults = ", ".join(row["faults"]) or "ok"
+        table.add_row(row["path"], frame, row["day_night"], faults, shown)
+    Console().print(table)
+
+
+def diagnose_command(
+    paths: Annotated[list[Path], typer.Argument(help="Images or video files to diagnose.")],
+    *,
+    baseline: Annotated[
+        list[Path] | None,
+        typer.Option("--baseline", help="Reference image(s) of the healthy view (repeat)."),
+    ] = None,
+    lat: Annotated[float | None, typer.Option(help="Camera latitude (decimal degrees).")] = None,
+    lon: Annotated[float | None, typer.Option(help="Camera longitude (decimal degrees).")] = None,
+    time: Annotated[
+        str | None,
+        typer.Option("--time", help="When the picture was taken, ISO 8601 (UTC if no offset)."),
+    ] = None,
+    every: Annotated[int, typer.Option(min=1, help="Sample every N frames of a video.")] = 25,
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="One JSON object per frame and line.")
+    ] = False,
+) -> None:
+    """Diagnose pictures (black, blurred, covered, moved ...) from image or video files."""
+    if (lat is None) != (lon is None):
+        raise typer.BadParameter("--lat and --lon go together")
+    try:
+        when = parse_time(time)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    errors: list[DiagnoseInputError] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        results = diagnose_paths(
+            paths, baselines=baseline or (), lat=lat, lon=lon, when=when, every=every, errors=errors
+        )
+        for row in results:
+            if json_lines:
+                typer.echo(json.dumps(row, ensure_ascii=False))
+            else:
+                rows.append(row)
+    except DiagnoseInputError as bad_reference:
+        errors.append(bad_reference)
+    if rows:
+        _table(rows)
+    for error in errors:
+        print(f"vmon diagnose: {error}", file=sys.stderr)
+    if errors:
+        raise typer.Exit(code=2)
