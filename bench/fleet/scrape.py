@@ -1,0 +1,87 @@
+"""Scraping vmon's `/metrics`: wall time and size of each scrape, and the self-metrics.
+
+Only the few families the benchmark reads are parsed (a 10^4-camera exposition has
+hundreds of thousands of lines; parsing all of it here would steal CPU from vmon).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+__all__ = ["SELF_METRICS", "Sample", "Scrape", "parse_selected", "scrape"]
+
+SELF_METRICS = (
+    "vmon_scheduler_",
+    "vmon_probe_runs_total",
+    "vmon_probe_failures_total",
+    "vmon_collector_duration_seconds",
+    "vmon_registry_cameras",
+)
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One exposition line: name, labels, value."""
+
+    name: str
+    labels: dict[str, str]
+    value: float
+
+
+@dataclass
+class Scrape:
+    """One GET /metrics: when (seconds since the run's start), how long, how big."""
+
+    at: float
+    seconds: float
+    size: int
+    series: int
+    status: int
+    samples: list[Sample] = field(default_factory=list)
+    error: str = ""
+
+    def find(self, name: str, **labels: str) -> float:
+        """The sum of the samples named `name` whose labels include `labels` (0 if none)."""
+        return sum(
+            s.value
+            for s in self.samples
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+        )
+
+
+def parse_selected(text: str, prefixes: tuple[str, ...] = SELF_METRICS) -> list[Sample]:
+    """The samples of the families whose names start with one of `prefixes`."""
+    samples = []
+    for line in text.splitlines():
+        if not line.startswith(prefixes):
+            continue
+        head, _, value = line.rpartition(" ")
+        name, _, rest = head.partition("{")
+        samples.append(Sample(name, dict(_LABEL.findall(rest)), float(value)))
+    return samples
+
+
+def scrape(client: httpx.Client, url: str, started: float) -> Scrape:
+    """GET `url`, timed from the request to the last byte."""
+    begin = time.monotonic()
+    try:
+        response = client.get(url)
+        body = response.text
+    except httpx.HTTPError as exc:
+        elapsed = time.monotonic() - begin
+        return Scrape(begin - started, elapsed, 0, 0, 0, error=type(exc).__name__)
+    elapsed = time.monotonic() - begin
+    series = sum(1 for line in body.split("\n") if line and line[0] != "#")
+    return Scrape(
+        at=begin - started,
+        seconds=elapsed,
+        size=len(response.content),
+        series=series,
+        status=response.status_code,
+        samples=parse_selected(body),
+    )
