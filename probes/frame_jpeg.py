@@ -7,7 +7,6 @@ is the CPU work; callers run it in the frame pool, never on the event loop.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,8 @@ import cv2
 import numpy as np
 
 from probes.base import ProbeError, Reason
+from probes.quality.errors import ImageError
+from probes.quality.headers import read_header
 
 __all__ = ["DEFAULT_MAX_PIXELS", "JpegInfo", "decode_jpeg", "inspect_jpeg"]
 
@@ -22,12 +23,6 @@ DEFAULT_MAX_PIXELS = 50_000_000  # above an 8K camera (7680x4320 = 33 MP)
 SOI = b"\xff\xd8"
 EOI = b"\xff\xd9"
 EOI_SEARCH_BYTES = 1024  # cameras may pad after EOI
-# Start-of-frame markers carrying the picture size (C4, C8 and CC are not frames).
-_SOF_MARKERS = frozenset(
-    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-)
-_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RSTn: no length field
-_SOS = 0xDA
 # Cameras do not rotate pictures through EXIF; keep the sensor geometry the header declares.
 _IMREAD_FLAGS = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
 
@@ -61,35 +56,12 @@ def inspect_jpeg(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> JpegInfo:
 
 
 def _frame_header(data: bytes) -> JpegInfo:
-    """Walk the marker segments from SOI to the first SOFn."""
-    pos = len(SOI)
-    end = len(data)
-    while pos + 4 <= end:
-        if data[pos] != 0xFF:
-            raise ProbeError(Reason.DECODE, f"corrupt JPEG: no marker at byte {pos}")
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in _STANDALONE:
-            pos += 2
-            continue
-        (length,) = struct.unpack_from(">H", data, pos + 2)
-        if length < 2:
-            raise ProbeError(Reason.DECODE, f"corrupt JPEG: bad segment length at byte {pos}")
-        if marker in _SOF_MARKERS:
-            return _parse_sof(data, pos + 4, length - 2)
-        if marker == _SOS:
-            break
-        pos += 2 + length
-    raise ProbeError(Reason.DECODE, "corrupt JPEG: no frame header (SOF) before the image data")
-
-
-def _parse_sof(data: bytes, start: int, length: int) -> JpegInfo:
-    if length < 6 or start + 6 > len(data):
-        raise ProbeError(Reason.DECODE, "corrupt JPEG: short frame header")
-    _precision, height, width, components = struct.unpack_from(">BHHB", data, start)
-    return JpegInfo(width=width, height=height, components=components)
+    """The size the frame header (SOFn) declares; the marker walk is `read_header`'s."""
+    try:
+        header = read_header(data)
+    except ImageError as exc:
+        raise ProbeError(Reason.DECODE, f"corrupt JPEG: {exc.message}") from None
+    return JpegInfo(width=header.width, height=header.height, components=header.channels)
 
 
 def decode_jpeg(data: bytes) -> Any:

@@ -62,7 +62,7 @@ def _jpeg(data: bytes) -> Header:
         if marker in (0xDA, 0xD9):
             break
         pos += 2 + length
-    raise ImageError("decode", "no JPEG frame header")
+    raise ImageError("decode", "no frame header (SOF) before the image data")
 
 
 def _jpeg_frame(data: bytes, pos: int, marker: int) -> Header:
