@@ -38,6 +38,8 @@ class RunFigures:
     machine: dict[str, float]
     scrapes: dict[str, float]
     runs: dict[str, float] = field(default_factory=dict)
+    failed: dict[str, tuple[float, float]] = field(default_factory=dict)  # window, last 5 min
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # one entry per scrape
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -124,6 +126,37 @@ def _runs(first: Scrape, last: Scrape) -> dict[str, float]:
     return runs
 
 
+def _failed_share(first: Scrape, last: Scrape, kind: str) -> float:
+    def runs(scrape: Scrape, result: str | None = None) -> float:
+        labels = {"probe": kind, **({"result": result} if result else {})}
+        return scrape.find("vmon_probe_runs_total", **labels)
+
+    total = runs(last) - runs(first)
+    return (runs(last, "failure") - runs(first, "failure")) / total if total else math.nan
+
+
+def _failed(scrapes: list[Scrape], kinds: list[str], tail: float = 300.0) -> dict[str, Any]:
+    """Share of runs that failed, per kind: over the window and over its last `tail` s."""
+    first, last = scrapes[0], scrapes[-1]
+    recent = min(scrapes, key=lambda s: abs(s.at - (last.at - tail)))
+    return {k: (_failed_share(first, last, k), _failed_share(recent, last, k)) for k in kinds}
+
+
+def _timeline(scrapes: list[Scrape], kinds: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": round(s.at, 1),
+            "seconds": round(s.seconds, 3),
+            "bytes": s.size,
+            "started": {k: s.find("vmon_scheduler_lag_seconds_count", probe=k) for k in kinds},
+            "failed": {
+                k: s.find("vmon_probe_runs_total", probe=k, result="failure") for k in kinds
+            },
+        }
+        for s in scrapes
+    ]
+
+
 def run_figures(
     meta: dict[str, Any],
     startup: dict[str, float],
@@ -147,6 +180,8 @@ def run_figures(
         machine=_machine(sampler),
         scrapes=_scrape_figures(scrapes),
         runs=_runs(first, last),
+        failed=_failed(good, [load.kind for load in loads]),
+        timeline=_timeline(scrapes, [load.kind for load in loads]),
     )
 
 
@@ -160,13 +195,15 @@ def _share(timing: KindTiming) -> str:
 def _timing_rows(figures: RunFigures) -> list[str]:
     rows = [
         "| probe | runs due (schedule) | started | skipped | on time (lag <= 10% of interval) "
-        "| bucket bounds s | mean lag s |",
-        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| bucket bounds s | mean lag s | failed (window / last 5 min) |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for t in figures.timings:
+        whole, recent = figures.failed.get(t.kind, (math.nan, math.nan))
         rows.append(
             f"| {t.kind} | {t.expected:.0f} | {t.started:.0f} | {t.skipped:.0f} | {_share(t)} "
-            f"| {t.bounds[0]:g}-{t.bounds[1]:g} | {t.lag_mean:.2f} |"
+            f"| {t.bounds[0]:g}-{t.bounds[1]:g} | {t.lag_mean:.2f} "
+            f"| {100 * whole:.1f}% / {100 * recent:.1f}% |"
         )
     return rows
 
