@@ -69,7 +69,7 @@ def demo(
     try:
         if not keep:
             write_registry(engine, plan, ports)
-        sample = next(c.code for c in plan.cameras if c.fault == "covered")
+        sample = next(c.code for c in plan.cameras if c.fault == "black")  # a degraded camera
 
         async def ready(_monitor: object, url: str) -> None:
             _announce(url, config, sample)
