@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from probes.base import Credentials, Secret
+from probes.quality.thresholds import DiagnosticsConfig
 
 __all__ = [
     "ConfigError",
@@ -215,11 +216,17 @@ class HealthConfig(_Strict):
 
 
 class EngineConfig(_Strict):
-    """How often the ledger is written and the registry re-read."""
+    """How often the ledger is written and the registry re-read; where pictures are judged."""
 
     flush_seconds: float = Field(default=15.0, gt=0, le=300)
     reload_seconds: float = Field(default=30.0, gt=0, le=3600)
     writer: str = Field(default="vmon", min_length=1, max_length=64)
+    picture_workers: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="processes judging pictures (0: threads inside the engine process)",
+    )
 
 
 class RegistryConfig(_Strict):
@@ -260,6 +267,7 @@ class Settings(_Strict):
     probes: ProbesConfig = ProbesConfig()
     health: HealthConfig = HealthConfig()
     engine: EngineConfig = EngineConfig()
+    diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
     @property

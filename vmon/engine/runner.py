@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
 from probes.base import Deadline, Measurements, ProbeError, ProbeFunc, Reason, Target
+from vmon.engine.baselines import BaselineKeeper
 from vmon.engine.fleet import Outcome
 
 __all__ = ["Diagnoser", "Runner"]
 
 log = logging.getLogger(__name__)
 
-Diagnoser = Callable[[Sequence[Any], Any], Any]  # (frames, context) -> picture diagnosis
+# (frames, context, native picture size or None) -> picture diagnosis
+Diagnoser = Callable[[Sequence[Any], Any, tuple[int, int] | None], Any]
 
 # A probe gets its whole timeout; the outer bound adds a little so the probe's own deadline
 # handling (which classifies better) fires first.
@@ -37,11 +39,13 @@ class Runner:
         timeouts: Mapping[str, float],
         diagnose: Diagnoser | None = None,
         pool: Executor | None = None,
+        baselines: BaselineKeeper | None = None,
     ) -> None:
         self.probes = probes
         self.timeouts = timeouts
         self.diagnose = diagnose
         self.pool = pool
+        self.baselines = baselines  # what the picture judge hands over for storing
 
     async def run(self, kind: str, target: Target, context: Any = None) -> Outcome:
         """Run probe `kind` against `target` and return its outcome (never raises)."""
@@ -70,17 +74,39 @@ class Runner:
         )
         if measurements is not None and measurements.frames:
             if self.diagnose is not None:
-                outcome.picture = await self._diagnose(measurements.frames, context)
+                outcome.picture = await self._diagnose(measurements, context)
             # the evidence keeps a thumbnail; full frames (MBs each) must not stay per camera
             measurements.frames = []
         return outcome
 
-    async def _diagnose(self, frames: Sequence[Any], context: Any) -> Any:
+    def forget(self, camera_ids: Iterable[str]) -> None:
+        """Tell the picture judge (if it keeps per-camera history) these cameras are gone."""
+        forget = getattr(self.diagnose, "forget", None)
+        if forget is not None:
+            forget(list(camera_ids))
+
+    def close(self) -> None:
+        """Stop the picture judge's workers and the runner's pool (after the last run)."""
+        close = getattr(self.diagnose, "close", None)
+        if close is not None:
+            close()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _diagnose(self, measurements: Measurements, context: Any) -> Any:
         diagnose = self.diagnose
         assert diagnose is not None
         loop = asyncio.get_running_loop()
+        frames, size = measurements.frames, _native_size(measurements)
         try:
-            return await loop.run_in_executor(self.pool, diagnose, frames, context)
+            return await loop.run_in_executor(self.pool, diagnose, frames, context, size)
         except Exception as exc:  # a bad frame is a picture problem, not an engine crash
             log.warning("picture diagnosis failed: %s", type(exc).__name__)
             return None
+
+
+def _native_size(measurements: Measurements) -> tuple[int, int] | None:
+    """The camera's own picture size, which the frames may have been shrunk from."""
+    width = measurements.values.get("frame_width")
+    height = measurements.values.get("frame_height")
+    return (int(width), int(height)) if width and height else None

@@ -43,8 +43,8 @@ def build_monitor(settings: Settings, engine: sa.Engine) -> Monitor:
     return Monitor(
         settings,
         Ledger(engine, writer=settings.engine.writer),
-        RegistrySource(engine, settings),
-        build_runner(settings),
+        RegistrySource(engine, settings).if_changed,
+        build_runner(settings, engine),
         flush_seconds=settings.engine.flush_seconds,
         reload_seconds=settings.engine.reload_seconds,
     )

@@ -22,6 +22,7 @@ from vmon.engine.accounting import Accounting
 from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
 from vmon.engine.ledger import Ledger, StateChange
 from vmon.engine.media import media_target
+from vmon.engine.pictures import camera_key
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
 from vmon.metrics import MetricsRenderer
@@ -59,7 +60,7 @@ class Monitor:
         self,
         settings: Settings,
         ledger: Ledger,
-        load_registry: Callable[[], RegistrySnapshot],
+        load_registry: Callable[[], RegistrySnapshot | None],
         runner: Runner,
         *,
         flush_seconds: float = FLUSH_SECONDS,
@@ -93,7 +94,7 @@ class Monitor:
         loop = asyncio.get_running_loop()
         closed = await loop.run_in_executor(self._db, self.ledger.recover)
         totals = await loop.run_in_executor(self._db, self.ledger.totals)
-        snapshot = await loop.run_in_executor(self._db, self.load_registry)
+        snapshot = await loop.run_in_executor(self._db, self.load_registry) or RegistrySnapshot()
         placement = {c.id: (c.unit, c.camera_class) for c in snapshot.cameras}
         self.fleet.accounting = Accounting.restore(totals, placement)
         self._apply_registry(snapshot)
@@ -114,6 +115,7 @@ class Monitor:
         now = time.time()
         self.fleet.excused = snapshot.excused
         self.fleet.sync_devices(snapshot.devices)
+        self.runner.forget(self._pictures_to_forget(snapshot.cameras))
         self.fleet.sync_cameras(snapshot.cameras, now)
         self.metrics.unit_info = snapshot.units
         self.metrics.targets = snapshot.targets
@@ -127,6 +129,15 @@ class Monitor:
         for kind, target in self.scheduler.keys() - wanted:
             self.scheduler.remove(kind, target)
         self.fleet.refresh_states(now)
+
+    def _pictures_to_forget(self, cameras: list[CameraSpec]) -> list[str]:
+        """Cameras removed, or whose class or place changed (their thresholds or sun did)."""
+        wanted = {spec.id: camera_key(spec) for spec in cameras}
+        return [
+            camera_id
+            for camera_id, runtime in self.fleet.cameras.items()
+            if wanted.get(camera_id) != camera_key(runtime.spec)
+        ]
 
     def _interval(self, spec: CameraSpec | DeviceSpec, kind: str) -> float:
         if kind in spec.intervals:
@@ -173,6 +184,15 @@ class Monitor:
             self.fleet.pending[:0] = changes
             return
         self.metrics.last_ledger_write = now
+        await asyncio.shield(loop.run_in_executor(self._db, self._save_baselines))
+
+    def _save_baselines(self) -> None:
+        if self.runner.baselines is None:
+            return
+        try:
+            self.runner.baselines.flush()
+        except Exception as exc:  # kept for the next flush
+            log.warning("picture baselines not stored, will retry: %s", type(exc).__name__)
 
     async def reload(self) -> None:
         """Pick up registry changes (cameras, devices, excusals) without a restart."""
@@ -182,7 +202,8 @@ class Monitor:
         except Exception as exc:
             log.error("registry reload failed: %s", type(exc).__name__)
             return
-        self._apply_registry(snapshot)
+        if snapshot is not None:  # None: nothing changed since the last read
+            self._apply_registry(snapshot)
 
     async def stop(self) -> None:
         """Stop scheduling and close the ledger at one instant, so counters equal the ledger.
@@ -194,8 +215,9 @@ class Monitor:
         self._stopped, self.ready = True, False
         self._aps.shutdown(wait=False)
         await self.scheduler.drain()
-        changes, now = self.fleet.flush()
         loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.runner.close)  # hands over the last baselines
+        changes, now = self.fleet.flush()
         await loop.run_in_executor(self._db, self._close_ledger, changes, now)
         self._db.shutdown(wait=True)
         await close_all(dict(self.runner.probes))
@@ -203,3 +225,4 @@ class Monitor:
     def _close_ledger(self, changes: list[StateChange], now: float) -> None:
         self.ledger.apply(changes, now)
         self.ledger.close_all(now)
+        self._save_baselines()

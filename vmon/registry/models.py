@@ -109,7 +109,9 @@ class UpstreamDevice(SQLModel, table=True):
     snmp_auth: str | None = Field(default=None, max_length=64)
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=_TZ)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=_TZ)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=_TZ, sa_column_kwargs={"onupdate": utcnow}
+    )
 
 
 class Camera(SQLModel, table=True):
@@ -162,7 +164,9 @@ class Camera(SQLModel, table=True):
     source: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=_TZ)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=_TZ)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=_TZ, sa_column_kwargs={"onupdate": utcnow}
+    )
 
 
 class Excusal(SQLModel, table=True):

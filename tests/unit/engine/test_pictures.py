@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from probes.quality import DiagnosticsConfig, Thresholds
 from vmon.engine.fleet import CameraSpec
-from vmon.engine.pictures import PictureJudge
+from vmon.engine.pictures import PictureJudge, shrink
 from vmon.sim.scenes import scene
 
 SPEC = CameraSpec(
@@ -33,3 +34,31 @@ def test_each_camera_keeps_its_own_history() -> None:
     assert judge.diagnoser(SPEC) is not judge.diagnoser(other)
     assert judge.diagnoser(SPEC).lat == 32.06 and judge.diagnoser(other).lat is None
     assert judge([], SPEC) is None
+
+
+def test_thresholds_follow_the_class_and_the_camera_overrides() -> None:
+    config = DiagnosticsConfig.model_validate(
+        {
+            "classes": {"3": {"blur": {"relative_min": 0.5}}},
+            "cameras": {"c9": {"blur": {"relative_min": 0.3}}},
+        }
+    )
+    judge = PictureJudge(config)
+    default = judge.diagnoser(SPEC).thresholds.blur.relative_min
+    social = CameraSpec(id="c3", name="c3", unit="u", camera_class="3")
+    special = CameraSpec(id="c9", name="c9", unit="u", camera_class="3")
+    assert judge.diagnoser(social).thresholds.blur.relative_min == 0.5
+    assert judge.diagnoser(special).thresholds.blur.relative_min == 0.3
+    assert default == Thresholds().blur.relative_min != 0.5
+
+
+def test_forgotten_cameras_start_afresh_and_shrunk_frames_keep_the_native_size() -> None:
+    judge = PictureJudge()
+    first = judge.diagnoser(SPEC)
+    judge.forget(["c1", "unknown"])
+    assert len(judge) == 0 and judge.diagnoser(SPEC) is not first
+    big = scene("healthy", seed=3, width=1920, height=1080)
+    small = shrink(big)
+    assert small.shape[:2] == (270, 480)
+    evidence = judge([small], SPEC, (1920, 1080))
+    assert evidence is not None and evidence.source_size == (1920, 1080)

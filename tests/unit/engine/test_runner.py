@@ -14,7 +14,8 @@ TARGET = Target(host="192.0.2.1", name="c1")
 
 
 async def grabs(target: Target, deadline: Deadline) -> Measurements:
-    return Measurements(values={"frame_width": 4.0}, frames=[np.zeros((2, 2, 3), np.uint8)] * 2)
+    values = {"frame_width": 1920.0, "frame_height": 1080.0}
+    return Measurements(values=values, frames=[np.zeros((2, 2, 3), np.uint8)] * 2)
 
 
 async def hangs(target: Target, deadline: Deadline) -> Measurements:
@@ -33,15 +34,15 @@ async def refuses(target: Target, deadline: Deadline) -> Measurements:
 async def test_frames_are_judged_then_dropped() -> None:
     seen: list[Any] = []
 
-    def judge(frames: Any, context: Any) -> str:
-        seen.append((len(frames), context))
+    def judge(frames: Any, context: Any, size: Any) -> str:
+        seen.append((len(frames), context, size))
         return "verdict"
 
     outcome = await Runner({"frame": grabs}, {"frame": 1.0}, diagnose=judge).run(
         "frame", TARGET, "spec"
     )
     assert outcome.success and outcome.picture == "verdict"
-    assert seen == [(2, "spec")]
+    assert seen == [(2, "spec", (1920, 1080))]  # the native size, frames may be shrunk
     assert outcome.measurements is not None and outcome.measurements.frames == []
 
 
