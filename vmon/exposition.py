@@ -11,24 +11,44 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-__all__ = ["CONTENT_TYPE", "format_value", "header", "sample"]
+__all__ = [
+    "CONTENT_TYPE",
+    "camera_labels",
+    "camera_sample",
+    "format_value",
+    "header",
+    "sample",
+]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def format_value(value: float) -> str:
     """A sample value as Prometheus writes it (`+Inf`, `NaN`, shortest float text)."""
+    if -1e15 < value < 1e15:  # the common case first (False for NaN and infinities)
+        return str(int(value)) if value == int(value) else repr(float(value))
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value)}"
     return repr(float(value))
 
 
 def _escape(value: str) -> str:
-    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+    if "\\" in value or "\n" in value or '"' in value:
+        return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+    return value
+
+
+def camera_labels(camera_id: str) -> str:
+    """The opening of a per-camera label set, `camera="ID"`, kept by callers per camera."""
+    return f'camera="{_escape(camera_id)}"'
+
+
+def camera_sample(name: str, camera: str, value: float, extra: str = "") -> str:
+    """A per-camera sample: `camera` from `camera_labels`, `extra` like `,probe="ping"`
+    (closed-set label values only: they are not escaped)."""
+    return f"{name}{{{camera}{extra}}} {format_value(value)}\n"
 
 
 def labels_text(labels: Iterable[tuple[str, str]]) -> str:

@@ -18,7 +18,7 @@ from vmon import __version__
 from vmon.engine.accounting import KINDS
 from vmon.engine.fleet import CameraRuntime, Fleet
 from vmon.engine.scheduler import LAG_BUCKETS, Scheduler
-from vmon.exposition import format_value, header, sample
+from vmon.exposition import camera_labels, camera_sample, format_value, header, sample
 
 __all__ = ["PROBE_KINDS", "MetricsRenderer"]
 
@@ -47,8 +47,10 @@ VALUE_METRICS = {  # probe measurement -> (metric, help)
     "frame_first_seconds": ("vmon_frame_first_seconds", "Time to first frame of the last grab."),
 }
 CAMERA_COUNTERS = ("observed", "excused", "online", "intact")
+_COUNTER_NAMES = tuple(f"vmon_camera_{kind}_seconds_total" for kind in CAMERA_COUNTERS)
 
-Lines = Callable[[CameraRuntime], Iterable[str]]
+Lines = Callable[[CameraRuntime, str], Iterable[str]]
+"""A family's lines for one camera; the `str` is the camera's label text (`camera_labels`)."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,15 @@ class CameraFamily:
     lines: Lines
 
 
+def _utf8(lines: Iterable[str]) -> bytes:
+    return "".join(lines).encode()
+
+
 def _flag(value: bool | None) -> float:
     return 1.0 if value else 0.0
 
 
-def _info(camera: CameraRuntime) -> Iterable[str]:
+def _info(camera: CameraRuntime, _cam: str) -> Iterable[str]:
     spec = camera.spec
     labels = {
         **spec.labels,
@@ -91,7 +97,7 @@ def _health(name: str, read: Callable[[CameraRuntime], bool | None]) -> CameraFa
         metric,
         "gauge",
         docs[name],
-        lambda c: [sample(metric, [("camera", c.spec.id)], _flag(read(c)))],
+        lambda c, cam: [camera_sample(metric, cam, _flag(read(c)))],
     )
 
 
@@ -110,35 +116,33 @@ def _picture(camera: CameraRuntime) -> Any:
     return last.picture if last is not None else None
 
 
-def _scores(camera: CameraRuntime) -> Iterable[str]:
+def _scores(camera: CameraRuntime, cam: str) -> Iterable[str]:
     picture = _picture(camera)
     for check, value in sorted(getattr(picture, "scores", {}).items()):
-        yield sample(
-            "vmon_camera_picture_score", [("camera", camera.spec.id), ("check", check)], value
-        )
+        yield camera_sample("vmon_camera_picture_score", cam, value, f',check="{check}"')
 
 
-def _night(camera: CameraRuntime) -> Iterable[str]:
+def _night(camera: CameraRuntime, cam: str) -> Iterable[str]:
     picture = _picture(camera)
     if picture is not None:
         night = getattr(picture, "day_night", "") == "night"
-        yield sample("vmon_camera_day_night", [("camera", camera.spec.id)], _flag(night))
+        yield camera_sample("vmon_camera_day_night", cam, _flag(night))
 
 
 def _probe_lines(metric: str, read: Callable[[Any], float]) -> Lines:
-    def lines(camera: CameraRuntime) -> Iterable[str]:
+    def lines(camera: CameraRuntime, cam: str) -> Iterable[str]:
         for kind, outcome in sorted(camera.last.items()):
-            yield sample(metric, [("camera", camera.spec.id), ("probe", kind)], read(outcome))
+            yield camera_sample(metric, cam, read(outcome), f',probe="{kind}"')
 
     return lines
 
 
 def _value_lines(key: str, metric: str) -> Lines:
-    def lines(camera: CameraRuntime) -> Iterable[str]:
+    def lines(camera: CameraRuntime, cam: str) -> Iterable[str]:
         for outcome in camera.last.values():
             values = outcome.measurements.values if outcome.measurements else {}
             if key in values:
-                yield sample(metric, [("camera", camera.spec.id)], values[key])
+                yield camera_sample(metric, cam, values[key])
 
     return lines
 
@@ -151,11 +155,9 @@ CAMERA_FAMILIES: tuple[CameraFamily, ...] = (
         "vmon_camera_state",
         "gauge",
         "The camera's current state.",
-        lambda c: [
-            sample(
-                "vmon_camera_state",
-                [("camera", c.spec.id), ("state", c.state.value), ("cause", c.cause.value)],
-                1,
+        lambda c, cam: [
+            camera_sample(
+                "vmon_camera_state", cam, 1, f',state="{c.state.value}",cause="{c.cause.value}"'
             )
         ],
     ),
@@ -167,8 +169,8 @@ CAMERA_FAMILIES: tuple[CameraFamily, ...] = (
         "vmon_camera_fault",
         "gauge",
         "One series per confirmed fault.",
-        lambda c: [
-            sample("vmon_camera_fault", [("camera", c.spec.id), ("fault", f)], 1) for f in faults(c)
+        lambda c, cam: [
+            camera_sample("vmon_camera_fault", cam, 1, f',fault="{f}"') for f in faults(c)
         ],
     ),
     CameraFamily("vmon_camera_picture_score", "gauge", "Latest score per picture check.", _scores),
@@ -213,60 +215,59 @@ class MetricsRenderer:
         self.failures: dict[tuple[str, str], int] = {}
         self.last_duration = 0.0
         self.last_ledger_write = 0.0
-        self._blocks: dict[str, tuple[int, tuple[str, ...]]] = {}
-        self._counters: dict[str, tuple[float, tuple[str, ...]]] = {}
+        # per camera: its lines as UTF-8 (encoding 25 MB of mostly-cached text per scrape
+        # cost more than building the changed part)
+        self._blocks: dict[str, tuple[int, tuple[bytes, ...]]] = {}
+        self._counters: dict[str, tuple[float, tuple[bytes, ...]]] = {}
 
     def render(self) -> bytes:
         """The exposition text, UTF-8."""
         started = time.perf_counter()
-        parts: list[str] = []
-        parts.extend(self._registry_part())
+        parts: list[bytes] = [_utf8(self._registry_part())]
         parts.extend(self._camera_part())
         parts.extend(self._counter_part())
-        parts.extend(self._unit_part())
-        parts.extend(self._self_part())
+        parts.append(_utf8(self._unit_part()))
+        parts.append(_utf8(self._self_part()))
         self.last_duration = time.perf_counter() - started
-        parts.append(
-            header(
-                "vmon_collector_duration_seconds", "gauge", "Time the last scrape took to build."
-            )
-        )
-        parts.append(sample("vmon_collector_duration_seconds", [], self.last_duration))
-        return "".join(parts).encode()
+        name = "vmon_collector_duration_seconds"
+        last = header(name, "gauge", "Time the last scrape took to build.")
+        parts.append((last + sample(name, [], self.last_duration)).encode())
+        return b"".join(parts)
 
-    def _camera_block(self, camera: CameraRuntime) -> tuple[str, ...]:
+    def _camera_block(self, camera: CameraRuntime) -> tuple[bytes, ...]:
         cached = self._blocks.get(camera.spec.id)
         if cached is not None and cached[0] == camera.version:
             return cached[1]
-        block = tuple("".join(family.lines(camera)) for family in CAMERA_FAMILIES)
+        cam = camera_labels(camera.spec.id)
+        block = tuple("".join(family.lines(camera, cam)).encode() for family in CAMERA_FAMILIES)
         self._blocks[camera.spec.id] = (camera.version, block)
         return block
 
-    def _camera_part(self) -> Iterable[str]:
+    def _camera_part(self) -> Iterable[bytes]:
         cameras = list(self.fleet.cameras.values())
         blocks = [self._camera_block(c) for c in cameras]
         if len(self._blocks) > len(cameras):  # forget removed cameras
             keep = {c.spec.id for c in cameras}
             self._blocks = {k: v for k, v in self._blocks.items() if k in keep}
         for index, family in enumerate(CAMERA_FAMILIES):
-            yield header(family.name, family.kind, family.help)
+            yield header(family.name, family.kind, family.help).encode()
             yield from (block[index] for block in blocks)
 
     def _counter_block(
         self, camera: str, seconds: dict[str, float], stamp: float
-    ) -> tuple[str, ...]:
+    ) -> tuple[bytes, ...]:
         cached = self._counters.get(camera)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        labels = [("camera", camera)]
+        cam = camera_labels(camera)
         block = tuple(
-            sample(f"vmon_camera_{kind}_seconds_total", labels, seconds[kind])
-            for kind in CAMERA_COUNTERS
+            camera_sample(name, cam, seconds[kind]).encode()
+            for kind, name in zip(CAMERA_COUNTERS, _COUNTER_NAMES, strict=True)
         )
         self._counters[camera] = (stamp, block)
         return block
 
-    def _counter_part(self) -> Iterable[str]:
+    def _counter_part(self) -> Iterable[bytes]:
         accounting = self.fleet.accounting
         stamps = {cid: c.accounted_until for cid, c in self.fleet.cameras.items()}
         blocks = [
@@ -275,7 +276,7 @@ class MetricsRenderer:
         ]
         for index, kind in enumerate(CAMERA_COUNTERS):
             name = f"vmon_camera_{kind}_seconds_total"
-            yield header(name, "counter", f"Camera-seconds counted as {kind}.")
+            yield header(name, "counter", f"Camera-seconds counted as {kind}.").encode()
             yield from (block[index] for block in blocks)
 
     def _registry_part(self) -> Iterable[str]:
