@@ -228,11 +228,11 @@ def camera_alerts(alerts: list[dict[str, Any]], device: str) -> list[dict[str, A
 
 
 def upstream_offline(alerts: list[dict[str, Any]], device: str) -> dict[str, dict[str, Any]]:
-    """Camera -> its VmonCameraOffline alert with cause "upstream" (behind `device`)."""
+    """Camera -> its VmonCameraOffline alert, for the cameras behind `device`."""
     return {
         a["labels"]["camera"]: a
         for a in camera_alerts(alerts, device)
-        if a["labels"]["alertname"] == "VmonCameraOffline" and a["labels"]["cause"] == "upstream"
+        if a["labels"]["alertname"] == "VmonCameraOffline"
     }
 
 

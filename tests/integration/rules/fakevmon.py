@@ -27,6 +27,7 @@ class FakeVmon:
     ) -> None:
         self.fleet = fleet
         self.failed: set[str] = set()
+        self.broken: set[str] = set()
         self.totals = dict(base)
         self.last = since
         self.lock = threading.Lock()
@@ -37,9 +38,28 @@ class FakeVmon:
             self._advance(time.time())
             self.failed.add(device)
 
+    def restore(self, device: str) -> None:
+        """The device answers again; its cameras come back (those not broken themselves)."""
+        with self.lock:
+            self._advance(time.time())
+            self.failed.discard(device)
+
+    def break_camera(self, camera: str) -> None:
+        """The camera's own checks fail: offline with cause probe (upstream while its device
+        is down, as vmon's engine says)."""
+        with self.lock:
+            self._advance(time.time())
+            self.broken.add(camera)
+
     def offline(self, cam: sim.Camera) -> bool:
         """Whether the camera is offline now."""
-        return cam.upstream in self.failed
+        return cam.upstream in self.failed or cam.id in self.broken
+
+    def state(self, cam: sim.Camera) -> tuple[str, str]:
+        """The camera's (state, cause) now."""
+        if cam.upstream in self.failed:
+            return "offline", "upstream"
+        return ("offline", "probe") if cam.id in self.broken else ("ok", "none")
 
     def _advance(self, now: float) -> None:
         dt = max(0.0, now - self.last)
@@ -88,7 +108,7 @@ class FakeVmon:
         state = GaugeMetricFamily("vmon_camera_state", "", labels=["camera", "state", "cause"])
         counts: dict[tuple[str, int, str], int] = {}
         for c in self.fleet.cameras:
-            now = ("offline", "upstream") if self.offline(c) else ("ok", "probe")
+            now = self.state(c)
             state.add_metric([c.id, *now], 1)
             counts[(c.unit, c.cls, now[0])] = counts.get((c.unit, c.cls, now[0]), 0) + 1
         per_unit = GaugeMetricFamily("vmon_unit_cameras", "", labels=["unit", "class", "state"])

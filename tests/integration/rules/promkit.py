@@ -260,14 +260,16 @@ def backfill_rules(
 def compress_rules(text: str, factor: int) -> str:
     """A copy of a rule file with time squeezed `factor`-fold, for live alerting tests.
 
-    Every alert's `for:` is divided by `factor` (written in milliseconds) and every group's
-    `interval` is dropped so the test's global evaluation interval applies. Expressions and
-    their range windows are untouched: the shipped rules are what is tested.
+    Every alert's `for:` and `keep_firing_for:` is divided by `factor` (written in
+    milliseconds) and every group's `interval` is dropped so the test's global evaluation
+    interval applies. Expressions and their range windows are untouched: the shipped rules are
+    what is tested.
     """
     doc = yaml.safe_load(text)
     for group in doc["groups"]:
         group.pop("interval", None)
         for rule in group["rules"]:
-            if "for" in rule:
-                rule["for"] = f"{round(duration_seconds(rule['for']) * 1000 / factor)}ms"
+            for key in ("for", "keep_firing_for"):
+                if key in rule:
+                    rule[key] = f"{round(duration_seconds(rule[key]) * 1000 / factor)}ms"
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)

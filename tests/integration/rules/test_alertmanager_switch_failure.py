@@ -1,6 +1,7 @@
 """A switch fails: real Prometheus (the shipped rules, time squeezed) and real Alertmanager
 (alertmanager.example.yml, pointed at a test receiver) page exactly once, with the right labels,
-and the cameras' own alerts are inhibited.
+and the cameras' own alerts are inhibited. A camera already offline when its switch dies keeps
+one ticket through the outage: its contractor gets no "resolved" while it stays down.
 
 Time is squeezed 120-fold (promkit.compress_rules: a 30m `for:` becomes 15 s); the rule
 windows are not, so Prometheus first gets six hours of healthy history (backfilled) as a
@@ -27,6 +28,10 @@ pytestmark = pytest.mark.slow
 SQUEEZE = 120
 HISTORY = 6 * 3600
 SWITCH = "sw-jiangbei-police-01"
+# A camera alert's labels: none of them changes while the camera stays offline.
+CAMERA_LABELS = frozenset(
+    {"alertname", "severity", "camera", "unit", "class", "upstream", "contractor"}
+)
 
 
 @dataclass
@@ -181,7 +186,7 @@ def test_switch_failure_pages_once_and_inhibits_its_cameras(stack: Stack) -> Non
     assert [a["labels"]["alertname"] for a in active] == ["VmonUpstreamMassOutage"], alerts
     offline = [a for a in alerts if a["labels"]["alertname"] == "VmonCameraOffline"]
     assert sorted(a["labels"]["camera"] for a in offline) == cams
-    assert {a["labels"]["cause"] for a in offline} == {"upstream"}
+    assert {frozenset(a["labels"]) for a in offline} == {CAMERA_LABELS}
     assert {a["status"]["state"] for a in offline} == {"suppressed"}
     assert {fp for a in offline for fp in a["status"]["inhibitedBy"]} == {active[0]["fingerprint"]}
 
@@ -203,3 +208,68 @@ def test_switch_failure_pages_once_and_inhibits_its_cameras(stack: Stack) -> Non
     assert notes["summary"] == f"上游设备 {SWITCH} 故障，其下 6 个点位离线"
     assert notes["runbook_url"] == "alert_rules/runbook.md#VmonUpstreamMassOutage"
     assert [path for path, _ in stack.received if path != "/oncall-pager"] == []
+
+
+def camera_alert(stack: Stack, camera: str) -> dict[str, Any] | None:
+    """Alertmanager's VmonCameraOffline alert for `camera`, if it holds one."""
+    for alert in am_alerts(stack):
+        labels = alert["labels"]
+        if labels["alertname"] == "VmonCameraOffline" and labels["camera"] == camera:
+            return alert
+    return None
+
+
+def prometheus_active_at(stack: Stack, camera: str) -> list[str]:
+    """activeAt of Prometheus's VmonCameraOffline alerts for `camera` (one per label set)."""
+    alerts = promkit.api(stack.prometheus, "/api/v1/alerts")["alerts"]
+    return [
+        a["activeAt"]
+        for a in alerts
+        if a["labels"]["alertname"] == "VmonCameraOffline" and a["labels"]["camera"] == camera
+    ]
+
+
+def tickets_for(stack: Stack, camera: str) -> list[tuple[str, str]]:
+    """(notification status, alert status) of every contractor notification about `camera`."""
+    return [
+        (body["status"], alert["status"])
+        for path, body in stack.received
+        if path == "/contractor-tickets"
+        for alert in body["alerts"]
+        if alert["labels"].get("camera") == camera
+    ]
+
+
+def in_state(stack: Stack, camera: str, state: str) -> dict[str, Any] | None:
+    """The camera's alert in Alertmanager when it is in `state` (active, suppressed)."""
+    alert = camera_alert(stack, camera)
+    return alert if alert is not None and alert["status"]["state"] == state else None
+
+
+def test_cause_change_mid_outage_keeps_one_ticket(stack: Stack) -> None:
+    camera = sorted(c.id for c in stack.vmon.fleet.cameras if c.upstream == SWITCH)[0]
+    wait_for(
+        "the rules to evaluate",
+        lambda: promkit.query(stack.prometheus, "unit:vmon_intact:ratio_1h", time.time()),
+    )
+    stack.vmon.break_camera(camera)
+    wait_for("the camera's ticket", lambda: tickets_for(stack, camera), timeout=120)
+    first = in_state(stack, camera, "active")
+    assert first is not None and set(first["labels"]) == CAMERA_LABELS, first
+    active_at = prometheus_active_at(stack, camera)
+    assert len(active_at) == 1, active_at
+
+    stack.vmon.fail(SWITCH)  # cause probe -> upstream
+    during = wait_for("the ticket inhibited", lambda: in_state(stack, camera, "suppressed"))
+    assert prometheus_active_at(stack, camera) == active_at
+
+    stack.vmon.restore(SWITCH)  # cause upstream -> probe: the camera is still down
+    after = wait_for("the ticket active again", lambda: in_state(stack, camera, "active"))
+    time.sleep(5)  # more than a group_interval: a second notification would have gone out
+
+    assert prometheus_active_at(stack, camera) == active_at
+    last = in_state(stack, camera, "active")
+    assert last is not None
+    fingerprints = {a["fingerprint"] for a in (first, during, after, last)}
+    assert fingerprints == {first["fingerprint"]}
+    assert tickets_for(stack, camera) == [("firing", "firing")]

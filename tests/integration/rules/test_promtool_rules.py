@@ -15,6 +15,8 @@ from tests.integration.rules import promkit
 
 RULE_TESTS = sorted((promkit.RULES_DIR / "tests").glob("*.yml"))
 RUNBOOK = promkit.RULES_DIR / "runbook.md"
+ALERTMANAGER_EXAMPLE = promkit.RULES_DIR / "alertmanager.example.yml"
+ALERTNAME_MATCHER = re.compile(r'alertname(=~|=)"([^"]*)"')
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SEVERITIES = {"page", "ticket", "warning"}
 
@@ -40,9 +42,7 @@ def test_promtool_unit_tests(path: Path) -> None:
 
 
 def test_amtool_check_config() -> None:
-    done = promkit.run(
-        promkit.AMTOOL, "check-config", promkit.RULES_DIR / "alertmanager.example.yml"
-    )
+    done = promkit.run(promkit.AMTOOL, "check-config", ALERTMANAGER_EXAMPLE)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -60,6 +60,32 @@ def test_alert_has_what_on_call_needs(rule: dict[str, Any]) -> None:
     assert CJK.search(notes["summary"]) and CJK.search(notes["description"])
     assert notes["summary_en"].isascii() and notes["summary_en"].strip()
     assert notes["runbook_url"] == f"alert_rules/runbook.md#{rule['alert']}"
+
+
+def alerts_matching(matchers: list[str], names: set[str]) -> set[str]:
+    """The alert names an inhibit rule's matchers select (by their `alertname` matchers)."""
+    selected = set(names)
+    for matcher in matchers:
+        found = ALERTNAME_MATCHER.fullmatch(matcher)
+        if found:
+            op, value = found.groups()
+            selected = {
+                n for n in selected if (re.fullmatch(value, n) if op == "=~" else n == value)
+            }
+    return selected
+
+
+def test_inhibiting_alerts_outlast_their_targets() -> None:
+    """A source alert held by `keep_firing_for` for less time than its target would, through a
+    vmon restart, let the target (say a camera behind a dead switch) reach its receiver."""
+    hold = {r["alert"]: promkit.duration_seconds(r.get("keep_firing_for", "0s")) for r in alerts()}
+    doc = yaml.safe_load(ALERTMANAGER_EXAMPLE.read_text(encoding="utf-8"))
+    for inhibit in doc["inhibit_rules"]:
+        sources = alerts_matching(inhibit["source_matchers"], set(hold))
+        targets = alerts_matching(inhibit["target_matchers"], set(hold))
+        assert sources and targets, inhibit
+        for source in sources:
+            assert all(hold[source] >= hold[t] for t in targets), (source, targets)
 
 
 def test_runbook_has_a_section_per_alert() -> None:
