@@ -10,9 +10,17 @@ shared `probes.onvif_http` session):
    still accepts it: proves the credentials and returns the serial number.
 3. For PTZ cameras, PTZ ``GetStatus``: position, move status, error.
 
-The setup calls (service addresses, profiles, stream and snapshot URIs) go through
-onvif-zeep-async (`probes.onvif_zeep`) only when the `OnvifCache` holds no fresh record
-for the target, or when the serial changed (the camera was replaced).
+The setup calls (service addresses, profiles, stream and snapshot URIs) go through zeep
+(`probes.onvif_zeep`) only when the `OnvifCache` holds no fresh record for the target, or
+when the serial changed (the camera was replaced).
+
+The verdict is the health exchange's: the setup is vmon's own work queued behind a few
+slots, and it never fails a camera that answered for waiting. When no slot frees within
+half of the setup's share of the deadline, or the setup does not finish within that share
+(a hung media service), the probe succeeds with info ``setup: pending`` and
+``setup_pending: no_slot | timeout | backoff``; the setup is tried again on a later run
+once its backoff (`probes.onvif_backoff`) allows. Other setup failures (auth, protocol,
+refused ...) fail the probe as before.
 
 Target options (all optional):
 
@@ -25,15 +33,19 @@ Target options (all optional):
   target's (cameras behind NAT; default false).
 
 Values: ``onvif_clock_skew_seconds``, ``onvif_response_seconds``, ``onvif_setup_seconds``
-(when setup ran), ``onvif_ptz_pan`` / ``_tilt`` / ``_zoom``, ``onvif_ptz_moving``.
+(when setup ran), ``onvif_setup_pending_seconds`` (while it is pending: since its first
+deferral), ``onvif_ptz_pan`` / ``_tilt`` / ``_zoom``, ``onvif_ptz_moving``.
 Info: manufacturer, model, firmware, serial, hardware_id, stream_uri, snapshot_uri (any
 credentials masked), profile_token, profile_name, encoding, resolution, ptz (yes/no),
-ptz_move_status, ptz_error, setup (resolved/cached).
+ptz_move_status, ptz_error, setup (resolved/cached/pending), setup_pending (why).
+While the setup is pending the media fields come from an expired record of the same camera
+when there is one, else they are absent (and PTZ status is not read).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,7 +54,8 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from probes.base import Deadline, Measurements, ProbeError, Reason, Target
-from probes.onvif_cache import DeviceRecord, OnvifCache, device_url, redact_uri
+from probes.onvif_backoff import SetupBackoff
+from probes.onvif_cache import CacheKey, DeviceRecord, OnvifCache, device_url, redact_uri
 from probes.onvif_http import DEFAULT_MAX_RESPONSE_BYTES, HttpReply, SoapHttp
 from probes.onvif_soap import (
     GET_DEVICE_INFORMATION,
@@ -59,10 +72,15 @@ from probes.onvif_soap import (
     read_system_time,
     security_header,
 )
-from probes.onvif_zeep import DEFAULT_SETUP_MAX_BYTES, ZeepSetup
+from probes.onvif_zeep import DEFAULT_SETUP_MAX_BYTES, SetupResult, ZeepSetup
 
 __all__ = ["DeviceRecord", "OnvifCache", "OnvifProbe", "redact_uri"]
 
+log = logging.getLogger(__name__)
+
+# The share of the setup's time that may go to waiting for a slot: one that gets a slot
+# late still has the rest to run.
+_SLOT_WAIT_SHARE = 0.5
 # The device reports whole seconds (truncated): half a second is its expected lag.
 _TRUNCATION = 0.5
 _TIME_CTYPE = content_type(TDS, "GetSystemDateAndTime")
@@ -122,7 +140,10 @@ class OnvifProbe:
 
     Keep one instance for the life of the process: it owns the shared HTTP session, the
     setup clients and (unless given one) the `OnvifCache`. `setup_concurrency` bounds the
-    zeep setups running at once, whose parsing is CPU work on the event loop.
+    zeep setups running at once, whose parsing is CPU work on the event loop;
+    `setup_share` is the share of the time left after the health calls that a setup may
+    use (waiting for its slot included); `setup_retry_seconds` / `setup_retry_max_seconds`
+    bound the backoff of deferred setups.
     """
 
     def __init__(
@@ -130,13 +151,17 @@ class OnvifProbe:
         cache: OnvifCache | None = None,
         *,
         setup_concurrency: int = 16,
-        max_clients: int = 256,
+        setup_share: float = 0.75,
+        setup_retry_seconds: float = 60.0,
+        setup_retry_max_seconds: float = 3600.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         setup_max_bytes: int = DEFAULT_SETUP_MAX_BYTES,
     ) -> None:
         self.cache = cache if cache is not None else OnvifCache()
         self.http = SoapHttp(max_response_bytes=max_response_bytes)
-        self._setup = ZeepSetup(self.http, max_clients=max_clients, max_bytes=setup_max_bytes)
+        self._setup = ZeepSetup(self.http, max_bytes=setup_max_bytes)
+        self._backoff = SetupBackoff(setup_retry_seconds, setup_retry_max_seconds)
+        self._setup_share = setup_share
         self._setup_slots = setup_concurrency
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -149,6 +174,8 @@ class OnvifProbe:
             answer = await self._signed(run, run.url, TDS, GET_DEVICE_INFORMATION)
             run.out.info.update(read_device_info(answer))
         record = await self._record(run)
+        if record is None:
+            return run.out
         run.out.info.update(_record_info(record))
         if record.ptz and _flag(target.options, "onvif_ptz_status", True):
             await self._ptz(run, record)
@@ -206,21 +233,26 @@ class OnvifProbe:
         )  # fmt: skip
         return _answer(reply, operation)
 
-    async def _record(self, run: _Run) -> DeviceRecord:
-        """The cached record, or a new one when there is none or the serial changed."""
+    async def _record(self, run: _Run) -> DeviceRecord | None:
+        """The cached record, or a new one when there is none or the serial changed.
+
+        None when the setup is deferred (pending) and no earlier record of this camera
+        can stand in for it.
+        """
         serial = run.out.info.get("serial", "")
         record = self.cache.get(run.target)
         if record is not None and (not serial or record.serial == serial):
             run.out.info["setup"] = "cached"
             return record
+        key = OnvifCache.key(run.target)
+        if not self._backoff.due(key):
+            run.out.info["setup_pending"] = "backoff"
+            return self._pending(run, serial)
         started = time.monotonic()
-        async with self._slot(run.deadline):
-            result = await self._setup.resolve(
-                OnvifCache.key(run.target)[:5], run.url, run.target.credentials,
-                skew=timedelta(seconds=run.skew), deadline=run.deadline,
-                profile=_text_option(run.target.options, "onvif_profile"),
-                rewrite_xaddrs=_flag(run.target.options, "onvif_rewrite_xaddrs", False),
-            )  # fmt: skip
+        result = await self._resolve(run, key)
+        if result is None:
+            return self._pending(run, serial)
+        self._backoff.clear(key)
         record = DeviceRecord.from_uris(
             stream=result.stream_uri, snapshot=result.snapshot_uri, serial=serial,
             media_xaddr=result.media_xaddr, ptz_xaddr=result.ptz_xaddr,
@@ -233,11 +265,60 @@ class OnvifProbe:
         run.out.info["setup"] = "resolved"
         return record
 
-    def _slot(self, deadline: Deadline) -> _Slot:
+    async def _resolve(self, run: _Run, key: CacheKey) -> SetupResult | None:
+        """Run the setup within its share of the deadline; None when it had to be deferred.
+
+        Only the waits are forgiven (no slot in time, WSDLs still loading, no answer in
+        time): the health calls already answered, so the camera is online and the setup is
+        tried again later. Any other failure (auth, protocol, refused...) fails the probe
+        as it always did.
+        """
+        budget = run.deadline.fraction(self._setup_share)
+        wait = budget.fraction(_SLOT_WAIT_SHARE)
+        semaphore = self._slots()
+        try:
+            if not self._setup.ready:
+                await wait.run(self._setup.prepare(), "loading the ONVIF WSDLs")
+            await wait.run(semaphore.acquire(), "waiting for a setup slot")
+        except ProbeError as error:
+            if error.reason is not Reason.TIMEOUT:
+                raise
+            self._defer(run, key, "no_slot")
+            return None
+        try:
+            return await self._setup.resolve(
+                run.url, run.target.credentials, skew=timedelta(seconds=run.skew),
+                deadline=budget, profile=_text_option(run.target.options, "onvif_profile"),
+                rewrite_xaddrs=_flag(run.target.options, "onvif_rewrite_xaddrs", False),
+            )  # fmt: skip
+        except ProbeError as error:
+            if error.reason is not Reason.TIMEOUT:
+                raise
+            self._defer(run, key, "timeout")
+            return None
+        finally:
+            semaphore.release()
+
+    def _defer(self, run: _Run, key: CacheKey, why: str) -> None:
+        delay = self._backoff.defer(key, timed_out=why == "timeout")
+        run.out.info["setup_pending"] = why
+        log.debug("ONVIF setup of %s deferred (%s), retry in %.0f s", run.target.name, why, delay)
+
+    def _pending(self, run: _Run, serial: str) -> DeviceRecord | None:
+        """Mark the setup pending; an expired record of the same camera stands in for it."""
+        run.out.info["setup"] = "pending"
+        since = self._backoff.pending_for(OnvifCache.key(run.target))
+        run.out.values["onvif_setup_pending_seconds"] = since or 0.0
+        record = self.cache.get(run.target, allow_stale=True)
+        if record is None or (serial and record.serial != serial):
+            return None
+        return record
+
+    def _slots(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         if self._semaphore is None or self._loop is not loop:
             self._semaphore, self._loop = asyncio.Semaphore(self._setup_slots), loop
-        return _Slot(self._semaphore, deadline)
+        return self._semaphore
 
     async def _ptz(self, run: _Run, record: DeviceRecord) -> None:
         """PTZ status; a failure here is recorded in info, not raised (the camera answered)."""
@@ -260,24 +341,27 @@ class OnvifProbe:
         if status.error:
             run.out.info["ptz_error"] = status.error
 
+    @property
+    def setups_deferred(self) -> int:
+        """How many cameras had their setup deferred and have not completed it since."""
+        return len(self._backoff)
+
+    @property
+    def setup_ready(self) -> bool:
+        """True once the setup WSDLs are parsed (see `prepare`)."""
+        return self._setup.ready
+
+    async def prepare(self) -> None:
+        """Parse the setup WSDLs ahead of the first setup (optional: e.g. at start-up).
+
+        Until they are parsed, setups wait for them as for a slot (and may be deferred).
+        """
+        await self._setup.prepare()
+
     async def aclose(self) -> None:
         """Close the setup clients and the HTTP session."""
         await self._setup.aclose()
         await self.http.aclose()
-
-
-class _Slot:
-    """A setup slot, waited for no longer than the deadline."""
-
-    def __init__(self, semaphore: asyncio.Semaphore, deadline: Deadline) -> None:
-        self._semaphore = semaphore
-        self._deadline = deadline
-
-    async def __aenter__(self) -> None:
-        await self._deadline.run(self._semaphore.acquire(), "waiting for an ONVIF setup slot")
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._semaphore.release()
 
 
 def _record_info(record: DeviceRecord) -> dict[str, str]:

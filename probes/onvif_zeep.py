@@ -1,10 +1,14 @@
-"""The setup path: service addresses, profiles and media URIs through onvif-zeep-async.
+"""The setup path: service addresses, profiles and media URIs through zeep.
 
 These calls run once per camera (then on refresh or when the camera was replaced), so the
-full SOAP stack is worth it here. The clients are not built per probe: the WSDL documents
-are parsed once per process (onvif-zeep-async caches them), the per-device zeep clients
-live in a bounded LRU, and all of them post through the shared, size-capped `SoapHttp`
-session instead of the aiohttp session each `ONVIFService` would otherwise open.
+full SOAP stack is worth it here; but nothing of it is built per camera. The WSDL of each
+service kind is parsed once per process (onvif-zeep-async caches the document) and its
+zeep binding is shared by every device: a call hands the binding the device's address as
+a per-call option (`Binding.send_async(client, {"address": ...}, ...)`), which is what a
+zeep `ServiceProxy` does internally, minus building a proxy (a dict of one operation
+object per WSDL operation, ~100 for the device service) and an aiohttp session for each
+device. The per-setup state (credentials, clock skew) lives in a light zeep client made
+for that setup; everything posts through the shared, size-capped `SoapHttp` session.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections import OrderedDict
-from collections.abc import Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import zeep.exceptions
+from zeep.client import AsyncClient
 from zeep.settings import Settings
 from zeep.transports import Transport
 from zeep.wsdl.utils import etree_to_string
@@ -58,7 +61,6 @@ _DEADLINE: ContextVar[Deadline] = ContextVar("onvif_setup_deadline")
 _SERVICES: dict[str, tuple[str, str]] = {
     "devicemgmt": ("devicemgmt.wsdl", f"{{{TDS}}}DeviceBinding"),
     "media": ("media.wsdl", f"{{{TRT}}}MediaBinding"),
-    "ptz": ("ptz.wsdl", f"{{{TPTZ}}}PTZBinding"),
 }
 
 
@@ -90,8 +92,8 @@ class _Reply:
 class _CappedTransport(Transport):
     """A zeep transport that posts through the shared `SoapHttp`.
 
-    The deadline comes from a context variable set by `ZeepSetup.resolve`, so concurrent
-    setups on one device (the channels of an NVR) each keep their own.
+    One, shared by every device: the deadline comes from a context variable set by
+    `ZeepSetup.resolve`, so concurrent setups each keep their own.
     """
 
     def __init__(self, http: SoapHttp, max_bytes: int) -> None:
@@ -124,103 +126,79 @@ class _CappedTransport(Transport):
         """Nothing to close: the session is shared."""
 
 
-class _FirstLoad:
-    """Serialises the first setup of each service kind.
+class _Bindings:
+    """The zeep binding of each service kind, its WSDL parsed once per process.
 
-    The first `ONVIFService.setup()` of a kind parses its WSDL (hundreds of ms of CPU);
-    onvif-zeep-async caches the result but does not guard against concurrent first calls,
-    so a burst of setups at start-up would each parse it again.
+    Parsing a WSDL costs hundreds of ms of CPU (in a worker thread). It runs as one task
+    per kind that every setup waits on, shielded: a setup that gives up waiting does not
+    cancel the parse, which completes and serves the next ones (onvif-zeep-async caches
+    the documents but neither guards against concurrent first loads nor survives a
+    cancelled one).
     """
 
     def __init__(self) -> None:
-        self.loaded: set[str] = set()
-        self._lock: asyncio.Lock | None = None
+        self._loaded: dict[str, tuple[Any, Any]] = {}
+        self._tasks: dict[str, asyncio.Task[tuple[Any, Any]]] = {}
 
-    async def setup(self, name: str, service: Any) -> None:
-        """`service.setup()`, alone if it is the first of its kind."""
-        if name in self.loaded:
-            await service.setup()
-            return
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            await service.setup()
-        self.loaded.add(name)
+    @property
+    def ready(self) -> bool:
+        """True once every service kind is loaded."""
+        return len(self._loaded) == len(_SERVICES)
+
+    async def load_all(self) -> None:
+        """Load every service kind (at most one parse each, whoever asks)."""
+        await asyncio.gather(*(self.get(name) for name in _SERVICES))
+
+    async def get(self, name: str) -> tuple[Any, Any]:
+        """The (document, binding) of service kind `name` ("devicemgmt", "media")."""
+        loaded = self._loaded.get(name)
+        if loaded is not None:
+            return loaded
+        loop = asyncio.get_running_loop()
+        task = self._tasks.get(name)
+        if task is None or task.get_loop() is not loop or task.done():  # done here: failed
+            task = loop.create_task(self._load(name))
+            task.add_done_callback(_consume_error)
+            self._tasks[name] = task
+        return await asyncio.shield(task)
+
+    async def _load(self, name: str) -> tuple[Any, Any]:
+        wsdl, qname = _SERVICES[name]
+        document = await _onvif._cached_document(str(_WSDL_DIR / wsdl))
+        self._loaded[name] = (document, document.bindings[qname])
+        return self._loaded[name]
 
 
-class _DeviceClients:
-    """The zeep service clients of one device, kept between setups."""
-
-    def __init__(self, transport: _CappedTransport, first_load: _FirstLoad) -> None:
-        self.transport = transport
-        self.services: dict[tuple[str, str], Any] = {}
-        self._first_load = first_load
-
-    async def service(
-        self, name: str, xaddr: str, credentials: Credentials | None, skew: timedelta
-    ) -> Any:
-        """The client of one service at `xaddr`, built on first use, signing with `skew`."""
-        key = (name, xaddr)
-        service = self.services.get(key)
-        if service is None:
-            service = await self._build(name, xaddr, credentials, skew)
-            self.services[key] = service
-        if service.zeep_client.wsse is not None:
-            service.zeep_client.wsse.dt_diff = skew
-        return service
-
-    async def _build(
-        self, name: str, xaddr: str, credentials: Credentials | None, skew: timedelta
-    ) -> Any:
-        wsdl, binding = _SERVICES[name]
-        user = credentials.username if credentials else None
-        password = credentials.password.reveal() if credentials else None
-        service = _onvif.ONVIFService(
-            xaddr, user, password, str(_WSDL_DIR / wsdl),
-            no_cache=True, dt_diff=skew, binding_name=binding, binding_key=(name, None),
-        )  # fmt: skip
-        service.transport = self.transport
-        await self._first_load.setup(name, service)
-        service.zeep_client.settings = _SAFE_SETTINGS
-        service.zeep_client_authless.settings = _SAFE_SETTINGS
-        return service
-
-    async def aclose(self) -> None:
-        """Close the clients (their unused aiohttp sessions included).
-
-        Pops one at a time: a setup still finishing may add a service while this awaits.
-        """
-        while self.services:
-            _, service = self.services.popitem()
-            await service.close()
+def _consume_error(task: asyncio.Task[Any]) -> None:
+    """Mark a failed load's error as seen: its waiters may all have given up already."""
+    if not task.cancelled():
+        task.exception()
 
 
 class ZeepSetup:
-    """Runs the setup calls; keeps per-device clients in an LRU of `max_clients`."""
+    """Runs the setup calls of any device through the shared bindings and transport."""
 
-    def __init__(
-        self, http: SoapHttp, *, max_clients: int = 256, max_bytes: int = DEFAULT_SETUP_MAX_BYTES
-    ) -> None:
-        self._http = http
-        self._max_clients = max_clients
-        self._max_bytes = max_bytes
-        self._clients: OrderedDict[Hashable, _DeviceClients] = OrderedDict()
-        self._first_load = _FirstLoad()
+    def __init__(self, http: SoapHttp, *, max_bytes: int = DEFAULT_SETUP_MAX_BYTES) -> None:
+        self._transport = _CappedTransport(http, max_bytes)
+        self._bindings = _Bindings()
 
-    async def _clients_for(self, key: Hashable) -> _DeviceClients:
-        clients = self._clients.pop(key, None)
-        if clients is None:
-            transport = _CappedTransport(self._http, self._max_bytes)
-            clients = _DeviceClients(transport, self._first_load)
-        self._clients[key] = clients
-        while len(self._clients) > self._max_clients:
-            _, evicted = self._clients.popitem(last=False)
-            await evicted.aclose()
-        return clients
+    @property
+    def ready(self) -> bool:
+        """True once the WSDLs are parsed: a setup then starts at once."""
+        return self._bindings.ready
+
+    async def prepare(self) -> None:
+        """Parse the WSDLs now, if not done yet (the first setup would do it otherwise).
+
+        Raises `ProbeError(internal)` when they cannot be loaded.
+        """
+        try:
+            await self._bindings.load_all()
+        except (OSError, zeep.exceptions.Error, _onvif.ONVIFError, KeyError) as exc:
+            raise ProbeError(Reason.INTERNAL, f"ONVIF WSDLs: {type(exc).__name__}") from None
 
     async def resolve(
         self,
-        key: Hashable,
         device_url: str,
         credentials: Credentials | None,
         *,
@@ -231,12 +209,13 @@ class ZeepSetup:
     ) -> SetupResult:
         """Service addresses, the chosen profile, its stream and snapshot URIs, PTZ presence.
 
-        `profile` picks a media profile by token or name (default: the first with video);
-        `rewrite_xaddrs` puts `device_url`'s host into the advertised service addresses.
+        Every call is signed with a UsernameToken created in the device's time (local time
+        plus `skew`); `profile` picks a media profile by token or name (default: the first
+        with video); `rewrite_xaddrs` puts `device_url`'s host into the advertised service
+        addresses.
         """
-        clients = await self._clients_for(key)
         token = _DEADLINE.set(deadline)
-        call = _Caller(clients, credentials, skew)
+        call = _Caller(self._bindings, self._transport, credentials, skew)
         try:
             return await _resolve(call, device_url, profile, rewrite_xaddrs)
         except ProbeError:
@@ -254,26 +233,40 @@ class ZeepSetup:
             _DEADLINE.reset(token)
 
     async def aclose(self) -> None:
-        """Close every cached client."""
-        while self._clients:
-            _, clients = self._clients.popitem()
-            await clients.aclose()
+        """Nothing to close: the HTTP session belongs to the caller."""
 
 
 class _Caller:
-    """Calls one operation signed (or anonymously when there are no credentials)."""
+    """Calls operations for one setup: signed when there are credentials, else anonymous.
+
+    The zeep client made per call is a handful of attribute assignments (the document is
+    already parsed); it carries this setup's token and the shared transport, so the
+    shared binding keeps no per-device state.
+    """
 
     def __init__(
-        self, clients: _DeviceClients, credentials: Credentials | None, skew: timedelta
+        self,
+        bindings: _Bindings,
+        transport: _CappedTransport,
+        credentials: Credentials | None,
+        skew: timedelta,
     ) -> None:
-        self._clients = clients
-        self._credentials = credentials
-        self._skew = skew
+        self._bindings = bindings
+        self._transport = transport
+        self._wsse = None
+        if credentials is not None:
+            self._wsse = _onvif.UsernameDigestTokenDtDiff(
+                credentials.username, credentials.password.reveal(), dt_diff=skew,
+                use_digest=True,
+            )  # fmt: skip
 
     async def __call__(self, service: str, xaddr: str, op: str, params: dict[str, Any]) -> Any:
-        client = await self._clients.service(service, xaddr, self._credentials, self._skew)
-        name = op if self._credentials else f"authless_{op}"
-        return await getattr(client, name)(params)
+        document, binding = await self._bindings.get(service)
+        client = AsyncClient(
+            document, wsse=self._wsse, transport=self._transport, settings=_SAFE_SETTINGS,
+            plugins=[],
+        )  # fmt: skip
+        return await binding.send_async(client, {"address": xaddr}, op, (), params)
 
 
 async def _resolve(

@@ -1,8 +1,10 @@
-"""Fixtures: a fleet of simulated ONVIF devices on loopback, and the ONVIF probe."""
+"""Fixtures: a fleet of simulated ONVIF devices on loopback, the ONVIF probe, and listeners
+that accept connections and never answer (a hung service behind a device that answers)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -43,3 +45,55 @@ def target_of() -> Callable[..., Target]:
         )
 
     return make
+
+
+class Hanger:
+    """A TCP listener that accepts connections, reads the requests and never answers.
+
+    Stands in for a camera service that hangs (e.g. a media service whose process is stuck
+    while the device service still answers). `connections` counts the accepted ones.
+    """
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on `host`:`port`."""
+        self._server = await asyncio.start_server(self._hold, host, port)
+
+    async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.add(writer)
+        try:
+            while await reader.read(65536):
+                pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def aclose(self) -> None:
+        """Stop listening and drop the held connections."""
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+
+@pytest.fixture
+async def hang_at() -> AsyncIterator[Callable[[str, int], Awaitable[Hanger]]]:
+    """Start hanging listeners at given addresses; all stopped after the test."""
+    hangers: list[Hanger] = []
+
+    async def start(host: str, port: int) -> Hanger:
+        hanger = Hanger()
+        await hanger.start(host, port)
+        hangers.append(hanger)
+        return hanger
+
+    yield start
+    for hanger in hangers:
+        await hanger.aclose()

@@ -170,7 +170,8 @@ async def test_pre_auth_time_answers_unsigned_in_soap12(
     fields = [int(utc.findtext(f"tt:{p}/tt:{f}", namespaces=NS) or 0)
               for p, f in [("Date", "Year"), ("Date", "Month"), ("Date", "Day"),
                            ("Time", "Hour"), ("Time", "Minute"), ("Time", "Second")]]  # fmt: skip
-    device_time = datetime(*fields, tzinfo=UTC)
+    year, month, day, hour, minute, second = fields
+    device_time = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     assert abs((device_time - datetime.now(UTC)).total_seconds() + 120) < 2
 
 

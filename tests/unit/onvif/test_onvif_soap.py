@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 import pytest
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 from zeep.wsse.username import UsernameToken
 
 from probes.base import Credentials, ProbeError, Reason, Secret
