@@ -215,6 +215,8 @@ class MetricsRenderer:
         self.failures: dict[tuple[str, str], int] = {}
         self.last_duration = 0.0
         self.last_ledger_write = 0.0
+        # name -> (type, help, read): numbers of the engine's parts (picture workers, ONVIF)
+        self.gauges: dict[str, tuple[str, str, Callable[[], float]]] = {}
         # per camera: its lines as UTF-8 (encoding 25 MB of mostly-cached text per scrape
         # cost more than building the changed part)
         self._blocks: dict[str, tuple[int, tuple[bytes, ...]]] = {}
@@ -350,6 +352,9 @@ class MetricsRenderer:
             "Unix time of the last ledger write.",
         )
         yield sample("vmon_last_ledger_write_timestamp_seconds", [], self.last_ledger_write)
+        for name, (kind, help_text, read) in sorted(self.gauges.items()):
+            yield header(name, kind, help_text)
+            yield sample(name, [], read())
 
 
 def _scheduler_part(scheduler: Scheduler) -> Iterable[str]:

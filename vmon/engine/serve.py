@@ -16,6 +16,7 @@ from vmon.engine.ledger import Ledger
 from vmon.engine.probe_set import build_runner
 from vmon.engine.registry_source import RegistrySource
 from vmon.engine.service import Monitor
+from vmon.engine.warm_state import ProbeCacheStore
 from vmon.web.app import create_app
 
 __all__ = ["build_monitor", "serve", "split_listen"]
@@ -47,6 +48,7 @@ def build_monitor(settings: Settings, engine: sa.Engine) -> Monitor:
         build_runner(settings, engine),
         flush_seconds=settings.engine.flush_seconds,
         reload_seconds=settings.engine.reload_seconds,
+        warm=ProbeCacheStore(engine),
     )
 
 

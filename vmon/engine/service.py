@@ -25,6 +25,7 @@ from vmon.engine.media import media_target
 from vmon.engine.pictures import camera_key
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
+from vmon.engine.warm_state import ProbeCacheStore
 from vmon.metrics import MetricsRenderer
 
 __all__ = ["Monitor", "RegistrySnapshot"]
@@ -65,8 +66,10 @@ class Monitor:
         *,
         flush_seconds: float = FLUSH_SECONDS,
         reload_seconds: float = RELOAD_SECONDS,
+        warm: ProbeCacheStore | None = None,
     ) -> None:
         self.settings = settings
+        self.warm = warm
         self.flush_seconds = flush_seconds
         self.reload_seconds = reload_seconds
         self.ledger = ledger
@@ -77,10 +80,27 @@ class Monitor:
         self.scheduler = Scheduler(self._run, budgets)
         self.metrics = MetricsRenderer(self.fleet, self.scheduler)
         self.metrics.intervals = {k: _longest(getattr(settings.probes, k)) for k in self._kinds()}
+        self._register_gauges()
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vmon-db")
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self.ready = False
         self._stopped = False
+        self._preparing: asyncio.Task[None] | None = None
+
+    def _register_gauges(self) -> None:
+        onvif, judge = self.runner.probes.get("onvif"), self.runner.diagnose
+        if hasattr(onvif, "setups_deferred"):
+            self.metrics.gauges["vmon_onvif_setups_pending"] = (
+                "gauge",
+                "Cameras whose ONVIF setup (profiles, media URIs) is deferred, not done yet.",
+                lambda: float(getattr(onvif, "setups_deferred", 0)),
+            )
+        if hasattr(judge, "restarts"):
+            self.metrics.gauges["vmon_picture_worker_restarts_total"] = (
+                "counter",
+                "Picture worker processes replaced since vmon started.",
+                lambda: float(getattr(judge, "restarts", 0)),
+            )
 
     def _kinds(self) -> list[str]:
         return [
@@ -94,6 +114,7 @@ class Monitor:
         loop = asyncio.get_running_loop()
         closed = await loop.run_in_executor(self._db, self.ledger.recover)
         totals = await loop.run_in_executor(self._db, self.ledger.totals)
+        await self._warm_up(loop)
         snapshot = await loop.run_in_executor(self._db, self.load_registry) or RegistrySnapshot()
         placement = {c.id: (c.unit, c.camera_class) for c in snapshot.cameras}
         self.fleet.accounting = Accounting.restore(totals, placement)
@@ -106,6 +127,21 @@ class Monitor:
         self._aps.add_job(self.reload, "interval", seconds=self.reload_seconds, id="reload")
         self._aps.start()
         self.ready = True
+
+    async def _warm_up(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Load the probes' stored caches; let the ONVIF probe parse its WSDLs meanwhile."""
+        prepare = getattr(self.runner.probes.get("onvif"), "prepare", None)
+        if prepare is not None:
+            self._preparing = asyncio.create_task(prepare())
+        if self.warm is not None:
+            try:
+                taken = await loop.run_in_executor(
+                    self._db, self.warm.load_into, self.runner.probes
+                )
+            except Exception as exc:  # a cold start is slower, not wrong
+                log.warning("probe caches not loaded: %s", type(exc).__name__)
+            else:
+                log.info("probe caches loaded: %s", taken or "none stored")
 
     async def _tick(self) -> None:
         # a coroutine, so APScheduler runs it on the event loop rather than in a thread
@@ -226,3 +262,8 @@ class Monitor:
         self.ledger.apply(changes, now)
         self.ledger.close_all(now)
         self._save_baselines()
+        if self.warm is not None:
+            try:
+                self.warm.save_from(self.runner.probes)
+            except Exception as exc:  # the next start is colder, nothing is lost
+                log.warning("probe caches not stored: %s", type(exc).__name__)

@@ -1,4 +1,4 @@
-"""picture baselines kept across restarts
+"""engine state kept across restarts: picture baselines, probe caches
 
 Revision ID: 0002
 Revises: 0001
@@ -25,7 +25,14 @@ def upgrade() -> None:
     sa.Column('saved_at', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('camera')
     )
+    op.create_table('probe_caches',
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('data', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('saved_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('kind')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('probe_caches')
     op.drop_table('picture_baselines')
