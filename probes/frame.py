@@ -18,25 +18,27 @@ no_frame (stream opened but no picture), not_supported (no video track, unknown 
 With both sources configured, the preferred one is tried first and the other is the fallback;
 if both fail, the preferred one's error is raised.
 
+Frames leave the probe reduced to at least `min_width` (480) wide (`probes.frame_scale`:
+snapshots decoded at 1/2, 1/4 or 1/8 scale by libjpeg, RTSP frames shrunk in the capture
+thread); `frame_width` / `frame_height` are the camera's native size.
+
 Shared resources: the blocking OpenCV work runs in a `FramePool` (`probes.frame_pool`, the
-process-wide one unless a pool is given); snapshots use one httpx `AsyncClient` per probe
-object (given, or created per event loop). Credentials appear in no message or log line.
+process-wide one unless a pool is given); snapshots go through one aiohttp session per probe
+object (`probes.frame_http.SnapshotHttp`, given or made on first use), with each camera's
+auth challenge remembered. Credentials appear in no message or log line.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import weakref
-
-import httpx
 
 from probes.base import Deadline, Measurements, ProbeError, Reason, Secret, Target
+from probes.frame_http import SnapshotHttp
 from probes.frame_options import FrameOptions, Source, frame_options
 from probes.frame_pool import FramePool, default_pool
 from probes.frame_rtsp import probe_rtsp
-from probes.frame_snapshot import install_log_redaction, probe_snapshot
+from probes.frame_snapshot import SnapshotClient, install_log_redaction, probe_snapshot
 from probes.frame_urls import scrub
 
 __all__ = ["FrameProbe", "default_frame_probe", "probe_frame"]
@@ -45,41 +47,37 @@ log = logging.getLogger("probes.frame")
 
 # Below this, a fallback source has no real chance to answer.
 MIN_FALLBACK_SECONDS = 0.5
-HTTP_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=64, keepalive_expiry=30)
 
 
 class FrameProbe:
-    """A frame probe bound to a worker pool and an HTTP client; call it like `probe_frame`."""
+    """A frame probe bound to a worker pool and an HTTP session; call it like `probe_frame`.
+
+    `http_client`: the snapshot session to use (its owner closes it); by default the probe
+    makes its own, closed by `aclose`.
+    """
 
     def __init__(
-        self, pool: FramePool | None = None, http_client: httpx.AsyncClient | None = None
+        self, pool: FramePool | None = None, http_client: SnapshotHttp | None = None
     ) -> None:
         self._pool = pool
-        self._http = http_client
-        self._owned: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]
-        self._owned = weakref.WeakKeyDictionary()
+        self._owns_http = http_client is None
+        self._snapshots = SnapshotClient(http_client)
         install_log_redaction()
+
+    @property
+    def snapshots(self) -> SnapshotClient:
+        """The snapshot client: shared HTTP session and the cameras' remembered challenges."""
+        return self._snapshots
 
     @property
     def pool(self) -> FramePool:
         """The pool in use (the process-wide one unless one was given)."""
         return self._pool or default_pool()
 
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is not None:
-            return self._http
-        loop = asyncio.get_running_loop()
-        client = self._owned.get(loop)
-        if client is None or client.is_closed:
-            client = httpx.AsyncClient(limits=HTTP_LIMITS, follow_redirects=False, trust_env=False)
-            self._owned[loop] = client
-        return client
-
     async def aclose(self) -> None:
-        """Close the HTTP client this object created for the running event loop."""
-        client = self._owned.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        """Close the HTTP session this probe made (a given one is left to its owner)."""
+        if self._owns_http:
+            await self._snapshots.aclose()
 
     async def __call__(self, target: Target, deadline: Deadline) -> Measurements:
         """Probe `target` within `deadline` (see the module documentation)."""
@@ -116,7 +114,7 @@ class FrameProbe:
             url = options.snapshot_url
             credentials = options.credentials_for(url)
             return await probe_snapshot(
-                self._client(), url, credentials, options, deadline=deadline, pool=self.pool
+                self._snapshots, url, credentials, options, deadline=deadline, pool=self.pool
             )
         except ProbeError:
             raise

@@ -1,7 +1,8 @@
 """HTTP/RTSP authentication headers: challenge parsing, Digest (RFC 7616/2617) and Basic.
 
-Used by the RTSP DESCRIBE check (FFmpeg does its own auth afterwards); the snapshot simulator
-uses `digest_response` to verify clients. HTTP snapshots use httpx's own `DigestAuth`.
+Used by the RTSP DESCRIBE check (FFmpeg does its own auth afterwards) and by HTTP snapshots
+(`probes.frame_auth`, which reuses a camera's challenge with a growing nonce count); the
+snapshot simulator uses `digest_response` to verify clients.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ __all__ = [
     "parse_auth_header",
 ]
 
-_HASHES = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
+_HASHES = {
+    "MD5": "md5",
+    "SHA": "sha1",
+    "SHA-256": "sha256",
+    "SHA-512": "sha512",
+    "SHA-512-256": "sha512_256",
+}
 
 
 def parse_auth_header(headers: list[str]) -> dict[str, dict[str, str]]:
@@ -65,9 +72,20 @@ def digest_response(
 
 
 def digest_authorization(
-    challenge: dict[str, str], username: str, password: str, method: str, uri: str
+    challenge: dict[str, str],
+    username: str,
+    password: str,
+    method: str,
+    uri: str,
+    *,
+    nc: int = 1,
 ) -> str:
-    """An `Authorization: Digest ...` value answering `challenge` (from `parse_auth_header`)."""
+    """An `Authorization: Digest ...` value answering `challenge` (from `parse_auth_header`).
+
+    `nc` is the nonce count: 1 for a fresh challenge, one more for each reuse of its nonce.
+    Raises `ValueError` for a digest algorithm it does not know.
+    """
+    count = f"{nc:08x}"
     algorithm = challenge.get("algorithm", "MD5")
     offered = [q.strip().lower() for q in challenge.get("qop", "").split(",") if q.strip()]
     qop = "auth" if "auth" in offered else ""
@@ -81,6 +99,7 @@ def digest_authorization(
         uri=uri,
         algorithm=algorithm,
         qop=qop,
+        nc=count,
         cnonce=cnonce,
     )
     fields = {
@@ -95,7 +114,7 @@ def digest_authorization(
     if "opaque" in challenge:
         fields["opaque"] = challenge["opaque"]
     quoted = ", ".join(f'{k}="{_escape(v)}"' for k, v in fields.items())
-    extra = f', qop={qop}, nc=00000001, cnonce="{cnonce}"' if qop else ""
+    extra = f', qop={qop}, nc={count}, cnonce="{cnonce}"' if qop else ""
     return f"Digest {quoted}{extra}"
 
 

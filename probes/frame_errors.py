@@ -1,4 +1,4 @@
-"""Classify connection failures (socket errors, httpx errors) into probe reasons."""
+"""Classify connection failures (socket errors, aiohttp errors) into probe reasons."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import errno
 import socket
 import ssl
 
-import httpx
+import aiohttp
 
 from probes.base import ProbeError, Reason
 
-__all__ = ["classify_http_error", "classify_os_error"]
+__all__ = ["classify_aiohttp_error", "classify_os_error", "connection_lost"]
 
 _ERRNO_REASONS = {
     errno.ECONNREFUSED: Reason.REFUSED,
@@ -41,35 +41,37 @@ def _os_reason(exc: BaseException) -> tuple[Reason, str]:
     return Reason.INTERNAL, f"unexpected {type(exc).__name__}"
 
 
-def _root_os_error(exc: BaseException) -> OSError | None:
-    """The innermost OSError that says what happened (anyio wraps the real one)."""
-    found: OSError | None = None
-    current: BaseException | None = exc
-    for _ in range(16):  # chains are short; this also stops on a cycle
-        if current is None:
-            break
-        if isinstance(current, OSError):
-            found = current
-            if current.errno is not None:
-                return current
-        if isinstance(current, BaseExceptionGroup) and current.exceptions:
-            current = current.exceptions[0]
-        else:
-            current = current.__cause__ or current.__context__
-    return found
+def connection_lost(exc: BaseException) -> bool:
+    """The connection broke under a request (closed, reset), not a failed connect.
+
+    Typically a kept-alive socket the camera dropped meanwhile: worth one retry on a new
+    connection (aiohttp gives no errno for some of these, so any such OS error counts).
+    """
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return True
+    return isinstance(exc, aiohttp.ClientOSError) and not isinstance(
+        exc, aiohttp.ClientConnectorError
+    )
 
 
-def classify_http_error(exc: httpx.HTTPError, what: str) -> ProbeError:
-    """A `ProbeError` for an httpx transport failure (never includes the URL)."""
-    if isinstance(exc, httpx.TimeoutException):
-        return ProbeError(Reason.TIMEOUT, f"{what}: timed out")
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return ProbeError(Reason.CONFIG, f"{what}: unusable URL")
-    if isinstance(exc, httpx.ConnectError):
-        root = _root_os_error(exc)
-        if root is not None:
-            return classify_os_error(root, what)
-        return ProbeError(Reason.UNREACHABLE, f"{what}: cannot connect")
-    if isinstance(exc, httpx.ProtocolError | httpx.DecodingError | httpx.ReadError):
+# Checked in order: the first class that matches gives the reason (subclasses come first).
+_AIOHTTP_REASONS: tuple[tuple[type[BaseException], Reason, str], ...] = (
+    (aiohttp.ClientConnectorDNSError, Reason.DNS, "name does not resolve"),
+    (aiohttp.ClientSSLError, Reason.PROTOCOL, "TLS handshake failed"),
+    (aiohttp.InvalidURL, Reason.CONFIG, "unusable URL"),
+    (aiohttp.ServerTimeoutError, Reason.TIMEOUT, "timed out"),
+)
+
+
+def classify_aiohttp_error(exc: BaseException, what: str) -> ProbeError:
+    """A `ProbeError` for an aiohttp transport failure (never includes the URL)."""
+    if isinstance(exc, ProbeError):
+        return exc
+    for kind, reason, text in _AIOHTTP_REASONS:
+        if isinstance(exc, kind):
+            return ProbeError(reason, f"{what}: {text}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return classify_os_error(exc.os_error, what)
+    if isinstance(exc, aiohttp.ClientError):
         return ProbeError(Reason.PROTOCOL, f"{what}: {type(exc).__name__}")
-    return ProbeError(Reason.PROTOCOL, f"{what}: {type(exc).__name__}")
+    return classify_os_error(exc, what)

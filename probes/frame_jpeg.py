@@ -1,8 +1,10 @@
 """JPEG checks before decoding (decompression bombs, truncation) and the blocking decode.
 
 `inspect_jpeg` reads only marker headers: it finds the frame header (SOFn) and refuses a
-picture whose declared size is absurd before a decoder allocates memory for it. `decode_jpeg`
-is the CPU work; callers run it in the frame pool, never on the event loop.
+picture whose declared size is absurd before a decoder allocates memory for it; it also
+gives the camera's native size. `decode_jpeg` is the CPU work, at reduced scale when asked
+(`probes.frame_scale`, libjpeg's DCT scaling through `probes.quality.decode.decode_image`);
+callers run it in the frame pool, never on the event loop.
 """
 
 from __future__ import annotations
@@ -10,10 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
-import numpy as np
-
 from probes.base import ProbeError, Reason
+from probes.quality.decode import decode_image
 from probes.quality.errors import ImageError
 from probes.quality.headers import read_header
 
@@ -23,8 +23,7 @@ DEFAULT_MAX_PIXELS = 50_000_000  # above an 8K camera (7680x4320 = 33 MP)
 SOI = b"\xff\xd8"
 EOI = b"\xff\xd9"
 EOI_SEARCH_BYTES = 1024  # cameras may pad after EOI
-# Cameras do not rotate pictures through EXIF; keep the sensor geometry the header declares.
-_IMREAD_FLAGS = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+_NO_REDUCTION = 1 << 30  # a min_width no picture reaches: decode at full size
 
 
 @dataclass(frozen=True)
@@ -64,12 +63,27 @@ def _frame_header(data: bytes) -> JpegInfo:
     return JpegInfo(width=header.width, height=header.height, components=header.channels)
 
 
-def decode_jpeg(data: bytes) -> Any:
-    """Decode to a BGR array (blocking CPU work); raise `ProbeError(decode)` on failure.
+def decode_jpeg(data: bytes, *, min_width: int = 0, max_pixels: int = DEFAULT_MAX_PIXELS) -> Any:
+    """Decode to a BGR uint8 array (blocking CPU work); raise `ProbeError(decode)` on failure.
 
-    Check the data with `inspect_jpeg` first: the decoder trusts the header's size.
+    With `min_width`, the picture is decoded at 1/2, 1/4 or 1/8 scale when that keeps it at
+    least `min_width` wide (`probes.frame_scale`); 0 decodes at full size. Check the data
+    with `inspect_jpeg` first: the decoder trusts the header's size.
     """
-    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _IMREAD_FLAGS)
-    if frame is None:
-        raise ProbeError(Reason.DECODE, "JPEG could not be decoded")
-    return frame
+    try:
+        return decode_image(
+            _trimmed(data),
+            min_width=min_width if min_width > 0 else _NO_REDUCTION,
+            max_pixels=max_pixels,
+            max_bytes=max(len(data), 1),
+        )
+    except ImageError as exc:
+        raise ProbeError(Reason.DECODE, f"JPEG could not be decoded: {exc.message}") from None
+
+
+def _trimmed(data: bytes) -> bytes:
+    """`data` up to its end marker: cameras may pad after it, which the decoder refuses."""
+    if data.rstrip(b"\x00").endswith(EOI):
+        return data
+    end = data.rfind(EOI, max(len(data) - EOI_SEARCH_BYTES, 0))
+    return data[: end + len(EOI)] if end >= 0 else data

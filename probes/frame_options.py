@@ -11,8 +11,13 @@
 | `max_bytes` | 16 MiB | largest snapshot accepted; a bigger answer is cut off (`protocol`) |
 | `max_pixels` | 50 M | largest picture a JPEG header may declare (`decode` above) |
 | `snapshot_auth` | `auto` | `auto` (answer the camera's challenge), `digest` or `basic` |
+| `min_width` | 480 | frames come out reduced (1/2, 1/4, 1/8) but at least this wide; 0: native |
 
 URLs may carry credentials; `Target.credentials`, when set, take precedence.
+
+`min_width` (see `probes.frame_scale`): the picture diagnostics work at 480 pixels wide, so
+a 1080p frame comes out 480 wide, a 720p one 640; narrower frames are kept as they are. The
+`frame_width` / `frame_height` measurements are the camera's native size whatever it is.
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from typing import Any
 from probes.base import Credentials, ProbeError, Reason, Target
 from probes.frame_jpeg import DEFAULT_MAX_PIXELS
 from probes.frame_urls import CameraUrl, parse_camera_url
+from probes.quality.work import WORK_WIDTH
 
-__all__ = ["FrameOptions", "Source", "frame_options"]
+__all__ = ["DEFAULT_MIN_WIDTH", "FrameOptions", "Source", "frame_options"]
 
 Source = str  # "rtsp" or "snapshot"
 SOURCES = ("snapshot", "rtsp")
 AUTH_MODES = ("auto", "digest", "basic")
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_MIN_WIDTH = WORK_WIDTH
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class FrameOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_pixels: int = DEFAULT_MAX_PIXELS
     snapshot_auth: str = "auto"
+    min_width: int = DEFAULT_MIN_WIDTH
     credentials: Credentials | None = None
 
     def sources(self) -> list[Source]:
@@ -103,5 +111,6 @@ def frame_options(target: Target) -> FrameOptions:
         max_bytes=_integer(opts, "max_bytes", DEFAULT_MAX_BYTES, 1024, 1 << 30),
         max_pixels=_integer(opts, "max_pixels", DEFAULT_MAX_PIXELS, 1, 1 << 31),
         snapshot_auth=_choice(opts, "snapshot_auth", "auto", AUTH_MODES),
+        min_width=_integer(opts, "min_width", DEFAULT_MIN_WIDTH, 0, 1 << 16),
         credentials=target.credentials,
     )

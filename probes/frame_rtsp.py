@@ -3,6 +3,8 @@
 The DESCRIBE classifies the common failures (refused, hung, 401, 404) without taking a pool
 thread. OpenCV gets its open and read timeouts in the constructor, derived from the deadline,
 and the pool bounds the whole grab from outside as well, because a read can still hang.
+Kept frames are shrunk in the capture thread (`probes.frame_scale`, `min_width`); the
+camera's native size is measured from the first frame.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from probes.base import Credentials, Deadline, Measurements, ProbeError, Reason
 from probes.frame_describe import DescribeResult, describe
 from probes.frame_options import FrameOptions
 from probes.frame_pool import FramePool
+from probes.frame_scale import shrink
 from probes.frame_urls import CameraUrl, with_userinfo
 
 __all__ = ["FFMPEG_CAPTURE_OPTIONS", "StreamGrab", "StreamPlan", "grab_stream", "probe_rtsp"]
@@ -65,6 +68,7 @@ class StreamPlan:
     frames: int
     spacing: float
     fps_window: float
+    min_width: int = 0  # kept frames are shrunk to at least this wide (0: native size)
 
 
 @dataclass
@@ -76,6 +80,7 @@ class StreamGrab:
     read_timeout: float = 0.0
     open_seconds: float = 0.0
     first_frame_seconds: float | None = None
+    native: tuple[int, int] = (0, 0)  # the stream's frame size (width, height)
     frames: list[Any] = field(default_factory=list)
     grabbed: int = 0
     sample_seconds: float = 0.0
@@ -131,7 +136,8 @@ def _sample(
         return
     first = time.monotonic()
     grab.first_frame_seconds = first - started
-    grab.frames.append(frame)
+    grab.native = (int(frame.shape[1]), int(frame.shape[0]))
+    grab.frames.append(shrink(frame, plan.min_width))
     grab.grabbed = 1
     sample_end = first + max((plan.frames - 1) * plan.spacing, plan.fps_window)
     while len(grab.frames) < plan.frames or first + grab.sample_seconds < sample_end:
@@ -143,7 +149,7 @@ def _sample(
         if len(grab.frames) < plan.frames and now >= first + len(grab.frames) * plan.spacing:
             ok, frame = capture.retrieve()
             if ok:
-                grab.frames.append(frame)
+                grab.frames.append(shrink(frame, plan.min_width))
 
 
 def _plan(
@@ -156,6 +162,7 @@ def _plan(
         frames=options.frames,
         spacing=options.frame_spacing_seconds,
         fps_window=options.fps_sample_seconds,
+        min_width=options.min_width,
     )
 
 
@@ -180,7 +187,7 @@ def _failure(grab: StreamGrab) -> ProbeError | None:
 
 
 def _measurements(grab: StreamGrab, described: DescribeResult) -> Measurements:
-    height, width = grab.frames[0].shape[:2]
+    width, height = grab.native
     values = {
         "frame_first_seconds": described.seconds + (grab.first_frame_seconds or 0.0),
         "rtsp_describe_seconds": described.seconds,

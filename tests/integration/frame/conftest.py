@@ -85,6 +85,7 @@ def rtsp_sim(pictures: dict[str, Path]) -> Iterator[RtspSimulator]:
         Mount("/frozen", kind="frozen"),
         Mount("/nokey", kind="no_keyframe"),
         Mount("/stall", kind="stall"),
+        Mount("/hd", width=1280, height=720),
     ]
     sim = RtspSimulator(mounts, users={USER: PASSWORD})
     sim.start()
@@ -112,6 +113,19 @@ def snapshot_cameras() -> dict[str, SnapshotCamera]:
     cameras["basic"] = camera(auth="basic")
     cameras["open"] = SnapshotCamera(width=320, height=240)
     return cameras
+
+
+@pytest.fixture
+async def hd_snapshots() -> AsyncIterator[SnapshotServer]:
+    """Open cameras at 1080p, 720p and 4:3 D1 (704x576)."""
+    sizes = {"fhd": (1920, 1080), "hd": (1280, 720), "d1": (704, 576)}
+    small = scene("healthy", seed=5, width=640, height=360)  # a 1080p scene takes seconds
+    cameras = {
+        name: SnapshotCamera(picture=cv2.resize(small, size, interpolation=cv2.INTER_CUBIC))
+        for name, size in sizes.items()
+    }
+    async with SnapshotServer(cameras) as server:
+        yield server
 
 
 @pytest.fixture

@@ -90,3 +90,22 @@ def test_mutated_jpegs_never_escape_as_anything_but_decode(position: int, value:
         decode_jpeg(bytes(data))
     except ProbeError as exc:
         assert exc.reason is Reason.DECODE
+
+
+def test_min_width_decodes_at_reduced_scale() -> None:
+    data = _jpeg(1920, 1080)
+    assert decode_jpeg(data, min_width=480).shape == (270, 480, 3)
+    assert decode_jpeg(data, min_width=1000).shape == (1080, 1920, 3)
+    assert decode_jpeg(data).shape == (1080, 1920, 3)
+
+
+def test_garbage_padding_after_the_end_marker_still_decodes() -> None:
+    data = _jpeg() + b"\x01\x02junk" * 20
+    assert inspect_jpeg(data).width == 64
+    assert decode_jpeg(data, min_width=480).shape == (48, 64, 3)
+
+
+def test_the_pixel_limit_binds_the_decoder_too() -> None:
+    with pytest.raises(ProbeError) as caught:
+        decode_jpeg(_jpeg(64, 48), max_pixels=64 * 48 - 1)
+    assert caught.value.reason is Reason.DECODE

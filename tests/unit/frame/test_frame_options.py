@@ -6,11 +6,11 @@ import errno
 import socket
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 
 from probes.base import Credentials, ProbeError, Reason, Secret, Target
-from probes.frame_errors import classify_http_error, classify_os_error
+from probes.frame_errors import classify_aiohttp_error, classify_os_error, connection_lost
 from probes.frame_options import frame_options
 
 
@@ -84,13 +84,37 @@ def test_os_errors_map_to_reasons(exc: BaseException, reason: Reason) -> None:
     assert classify_os_error(exc, "connect").reason is reason
 
 
-def test_httpx_errors_map_through_their_cause() -> None:
-    try:
-        try:
-            raise ConnectionRefusedError(errno.ECONNREFUSED, "refused")
-        except OSError as inner:
-            raise httpx.ConnectError("boom") from inner
-    except httpx.ConnectError as outer:
-        assert classify_http_error(outer, "snapshot").reason is Reason.REFUSED
-    assert classify_http_error(httpx.ReadTimeout("t"), "s").reason is Reason.TIMEOUT
-    assert classify_http_error(httpx.RemoteProtocolError("x"), "s").reason is Reason.PROTOCOL
+def _connector_error(os_error: OSError) -> aiohttp.ClientConnectorError:
+    key = aiohttp.client_reqrep.ConnectionKey("cam", 80, False, True, None, None, None)
+    return aiohttp.ClientConnectorError(key, os_error)
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (_connector_error(ConnectionRefusedError(errno.ECONNREFUSED, "refused")), Reason.REFUSED),
+        (_connector_error(OSError(errno.EHOSTUNREACH, "no route")), Reason.UNREACHABLE),
+        (aiohttp.ServerDisconnectedError(), Reason.PROTOCOL),
+        (aiohttp.ClientPayloadError("cut"), Reason.PROTOCOL),
+        (aiohttp.InvalidURL("http://[x"), Reason.CONFIG),
+        (ConnectionResetError(errno.ECONNRESET, "reset"), Reason.PROTOCOL),
+    ],
+)
+def test_aiohttp_errors_map_to_reasons(exc: BaseException, reason: Reason) -> None:
+    error = classify_aiohttp_error(exc, "snapshot")
+    assert error.reason is reason and error.message.startswith("snapshot: ")
+
+
+def test_only_a_broken_connection_is_worth_a_retry() -> None:
+    assert connection_lost(aiohttp.ServerDisconnectedError())
+    assert connection_lost(aiohttp.ClientOSError(errno.ECONNRESET, "reset"))
+    assert not connection_lost(_connector_error(ConnectionRefusedError(errno.ECONNREFUSED, "x")))
+    assert not connection_lost(aiohttp.ClientPayloadError("cut"))
+
+
+def test_min_width_option() -> None:
+    assert frame_options(_target(snapshot_url="/snap.jpg")).min_width == 480
+    assert frame_options(_target(snapshot_url="/snap.jpg", min_width=0)).min_width == 0
+    with pytest.raises(ProbeError) as caught:
+        frame_options(_target(snapshot_url="/snap.jpg", min_width=-1))
+    assert caught.value.reason is Reason.CONFIG
