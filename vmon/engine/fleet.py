@@ -209,6 +209,10 @@ class Fleet:
         return any(self.devices[d].down for d in self._chain(camera.spec.upstream))
 
     def _update_state(self, camera: CameraRuntime, now: float) -> None:
+        # A run that finished before the last flush may be observed after it (its frames were
+        # being judged): its change takes effect at the flush, as the time up to there has
+        # been counted in the old state already; counters and ledger agree, time never runs back.
+        now = max(now, camera.accounted_until)
         state, cause = derive_state(
             camera.health,
             excused=self.excused(camera.spec, now),

@@ -86,6 +86,7 @@ class Monitor:
         self.ready = False
         self._stopped = False
         self._preparing: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Lock()
 
     def _register_gauges(self) -> None:
         onvif, judge = self.runner.probes.get("onvif"), self.runner.diagnose
@@ -210,6 +211,12 @@ class Monitor:
 
     async def flush(self) -> None:
         """Account time up to now and write state changes and the heartbeat to the ledger."""
+        if self._stopped:
+            return  # `stop` writes the last flush itself, at the instant it closes the ledger
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         changes, now = self.fleet.flush()
         loop = asyncio.get_running_loop()
         try:
@@ -249,7 +256,8 @@ class Monitor:
         if self._stopped:
             return
         self._stopped, self.ready = True, False
-        self._aps.shutdown(wait=False)
+        async with self._flushing:  # a flush under way finishes before anything is cancelled
+            self._aps.shutdown(wait=False)
         await self.scheduler.drain()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.runner.close)  # hands over the last baselines

@@ -106,3 +106,21 @@ def test_removed_camera_closes_its_interval(tmp_path: Path) -> None:
     fleet.sync_cameras([], now=30.0)
     ledger.apply(*fleet.flush(60.0))
     assert [(r.state, r.ended_at) for r in ledger.intervals(0, 100)] == [("unknown", 30.0)]
+
+
+def test_a_result_observed_after_a_flush_takes_effect_at_the_flush(tmp_path: Path) -> None:
+    ledger, fleet = ledger_on(tmp_path), Fleet(HealthConfig())
+    fleet.sync_cameras([cam("c1")], now=1000.0)
+    fleet.observe("c1", ok("onvif", 1010.0))
+    ledger.apply(*fleet.flush(1100.0))
+    fleet.observe("c1", bad("onvif", 1090.0))  # a slow run: finished before the flush
+    fleet.observe("c1", bad("onvif", 1095.0))  # confirmed offline, but 1100 s were counted ok
+    ledger.apply(*fleet.flush(1200.0))
+    rows = ledger.intervals(0, 2000)
+    assert [(r.state, r.started_at, r.ended_at) for r in rows] == [
+        ("unknown", 1000.0, 1010.0),
+        ("ok", 1010.0, 1100.0),
+        ("offline", 1100.0, 1200.0),
+    ]
+    assert all(r.ended_at is None or r.ended_at >= r.started_at for r in rows)
+    assert fleet.accounting.camera["c1"]["intact"] == 90.0
