@@ -53,14 +53,32 @@ Lines = Callable[[CameraRuntime, str], Iterable[str]]
 """A family's lines for one camera; the `str` is the camera's label text (`camera_labels`)."""
 
 
+# What a family's lines depend on, so that a ping result does not re-render picture scores:
+SPEC, HEALTH, PICTURE, RUNS = range(4)
+
+
+def _sources(camera: CameraRuntime) -> tuple[object, ...]:
+    """The camera's parts, indexed by SPEC, HEALTH, PICTURE and RUNS."""
+    health = camera.health
+    verdicts = (health.reachable, health.onvif_ok, health.frame_ok, health.picture_known)
+    return (
+        camera.spec,
+        (camera.state, camera.cause, health.picture_faults, *verdicts),
+        camera.last.get("frame"),
+        camera.version,
+    )
+
+
 @dataclass(frozen=True)
 class CameraFamily:
-    """A per-camera family: its name, type, help and how one camera's lines are made."""
+    """A per-camera family: its name, type, help, how one camera's lines are made and which
+    part of the camera they come from (`SPEC`, `HEALTH`, `PICTURE` or `RUNS`)."""
 
     name: str
     kind: str
     help: str
     lines: Lines
+    source: int = RUNS
 
 
 def _utf8(lines: Iterable[str]) -> bytes:
@@ -98,6 +116,7 @@ def _health(name: str, read: Callable[[CameraRuntime], bool | None]) -> CameraFa
         "gauge",
         docs[name],
         lambda c, cam: [camera_sample(metric, cam, _flag(read(c)))],
+        HEALTH,
     )
 
 
@@ -149,7 +168,11 @@ def _value_lines(key: str, metric: str) -> Lines:
 
 CAMERA_FAMILIES: tuple[CameraFamily, ...] = (
     CameraFamily(
-        "vmon_camera_info", "gauge", "One series per camera with its registry labels.", _info
+        "vmon_camera_info",
+        "gauge",
+        "One series per camera with its registry labels.",
+        _info,
+        SPEC,
     ),
     CameraFamily(
         "vmon_camera_state",
@@ -160,6 +183,7 @@ CAMERA_FAMILIES: tuple[CameraFamily, ...] = (
                 "vmon_camera_state", cam, 1, f',state="{c.state.value}",cause="{c.cause.value}"'
             )
         ],
+        HEALTH,
     ),
     _health("reachable", lambda c: c.health.reachable),
     _health("online", lambda c: c.health.online),
@@ -172,10 +196,17 @@ CAMERA_FAMILIES: tuple[CameraFamily, ...] = (
         lambda c, cam: [
             camera_sample("vmon_camera_fault", cam, 1, f',fault="{f}"') for f in faults(c)
         ],
+        HEALTH,
     ),
-    CameraFamily("vmon_camera_picture_score", "gauge", "Latest score per picture check.", _scores),
     CameraFamily(
-        "vmon_camera_day_night", "gauge", "1 when the latest frame was judged at night.", _night
+        "vmon_camera_picture_score", "gauge", "Latest score per picture check.", _scores, PICTURE
+    ),
+    CameraFamily(
+        "vmon_camera_day_night",
+        "gauge",
+        "1 when the latest frame was judged at night.",
+        _night,
+        PICTURE,
     ),
     CameraFamily(
         "vmon_probe_success",
@@ -219,7 +250,7 @@ class MetricsRenderer:
         self.gauges: dict[str, tuple[str, str, Callable[[], float]]] = {}
         # per camera: its lines as UTF-8 (encoding 25 MB of mostly-cached text per scrape
         # cost more than building the changed part)
-        self._blocks: dict[str, tuple[int, tuple[bytes, ...]]] = {}
+        self._blocks: dict[str, tuple[int, tuple[object, ...], tuple[bytes, ...]]] = {}
         self._counters: dict[str, tuple[float, tuple[bytes, ...]]] = {}
 
     def render(self) -> bytes:
@@ -239,10 +270,21 @@ class MetricsRenderer:
     def _camera_block(self, camera: CameraRuntime) -> tuple[bytes, ...]:
         cached = self._blocks.get(camera.spec.id)
         if cached is not None and cached[0] == camera.version:
-            return cached[1]
+            return cached[2]
+        sources = _sources(camera)
+        old_sources, old_block = (cached[1], cached[2]) if cached else ((), ())
+        unchanged = [
+            i < len(old_sources) and (old_sources[i] is s or old_sources[i] == s)
+            for i, s in enumerate(sources)
+        ]
         cam = camera_labels(camera.spec.id)
-        block = tuple("".join(family.lines(camera, cam)).encode() for family in CAMERA_FAMILIES)
-        self._blocks[camera.spec.id] = (camera.version, block)
+        block = tuple(
+            old_block[index]
+            if unchanged[family.source]
+            else "".join(family.lines(camera, cam)).encode()
+            for index, family in enumerate(CAMERA_FAMILIES)
+        )
+        self._blocks[camera.spec.id] = (camera.version, sources, block)
         return block
 
     def _camera_part(self) -> Iterable[bytes]:
