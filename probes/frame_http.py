@@ -12,7 +12,6 @@ transparent decompression (a compressed body would dodge the size cap).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from yarl import URL
 from probes.base import ProbeError, Reason
 from probes.frame_errors import classify_aiohttp_error, connection_lost
 from probes.frame_urls import CameraUrl, redact
+from probes.http_session import LoopSession
 
 __all__ = ["CONNECTION_LIMIT", "Reply", "SnapshotHttp", "request_url"]
 
@@ -39,7 +39,6 @@ REQUEST_HEADERS = {
     "Accept-Encoding": "identity",
     "User-Agent": "vmon-probe",
 }
-_NO_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=None, sock_read=None, sock_connect=None)
 
 
 @dataclass(frozen=True)
@@ -74,28 +73,12 @@ class SnapshotHttp:
         keepalive_seconds: float = KEEPALIVE_SECONDS,
         verify_tls: bool = False,
     ) -> None:
-        self._limit = limit
-        self._keepalive = keepalive_seconds
-        self._verify_tls = verify_tls
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            connector = aiohttp.TCPConnector(
-                limit=self._limit, keepalive_timeout=self._keepalive, ssl=self._verify_tls
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
-                trust_env=False,
-                timeout=_NO_TIMEOUT,  # the caller's deadline bounds every request
-                headers=REQUEST_HEADERS,
-            )
-            self._loop = loop
-        return self._session
+        self._sessions = LoopSession(
+            headers=REQUEST_HEADERS,
+            limit=limit,
+            keepalive_seconds=keepalive_seconds,
+            verify_tls=verify_tls,
+        )
 
     async def get(
         self, url: URL, *, authorization: str | None, max_bytes: int, what: str = "snapshot"
@@ -118,7 +101,7 @@ class SnapshotHttp:
     async def _get_once(
         self, url: URL, headers: dict[str, str] | None, max_bytes: int, what: str
     ) -> Reply:
-        session = self._get_session()
+        session = self._sessions.get()
         async with session.get(url, headers=headers, allow_redirects=False) as response:
             status = response.status
             challenges = tuple(response.headers.getall("WWW-Authenticate", ()))
@@ -132,9 +115,7 @@ class SnapshotHttp:
 
     async def aclose(self) -> None:
         """Close the session and its pooled connections."""
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        await self._sessions.aclose()
 
 
 async def read_capped(response: aiohttp.ClientResponse, cap: int, what: str) -> bytes:

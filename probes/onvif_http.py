@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from probes.base import Deadline, ProbeError, Reason
+from probes.http_session import LoopSession
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "HttpReply", "SoapHttp"]
 
@@ -53,27 +54,11 @@ class SoapHttp:
         user_agent: str = "vmon-onvif/1",
     ) -> None:
         self.max_response_bytes = max_response_bytes
-        self._keepalive = keepalive_seconds
-        self._verify_tls = verify_tls
-        self._user_agent = user_agent
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            connector = aiohttp.TCPConnector(
-                limit=0, keepalive_timeout=self._keepalive, ssl=self._verify_tls
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
-                trust_env=False,
-                headers={"User-Agent": self._user_agent, "Accept-Encoding": "identity"},
-            )
-            self._loop = loop
-        return self._session
+        self._sessions = LoopSession(
+            headers={"User-Agent": user_agent, "Accept-Encoding": "identity"},
+            keepalive_seconds=keepalive_seconds,
+            verify_tls=verify_tls,
+        )
 
     async def post(
         self,
@@ -103,7 +88,7 @@ class SoapHttp:
     async def _post_once(
         self, url: str, data: bytes, *, ctype: str, deadline: Deadline, what: str, cap: int
     ) -> HttpReply:
-        session = self._get_session()
+        session = self._sessions.get()
         try:
             async with asyncio.timeout(deadline.remaining()):
                 headers = {"Content-Type": ctype}
@@ -122,9 +107,7 @@ class SoapHttp:
 
     async def aclose(self) -> None:
         """Close the session and its pooled connections."""
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        await self._sessions.aclose()
 
 
 class _ConnectionLost(Exception):

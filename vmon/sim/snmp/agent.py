@@ -15,7 +15,6 @@ its PID.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -23,8 +22,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
+from vmon.sim.snmp.process import AgentProcess
 from vmon.sim.snmp.recordings import DATA_DIR
 
 __all__ = ["SnmpSimAgent", "free_udp_port"]
@@ -40,7 +39,7 @@ def free_udp_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-class SnmpSimAgent:
+class SnmpSimAgent(AgentProcess):
     """An snmpsim command responder process on `host`:<free port>."""
 
     def __init__(
@@ -57,6 +56,7 @@ class SnmpSimAgent:
         v3_priv_protocol: str = "AES",
         start_timeout: float = 30.0,
     ) -> None:
+        super().__init__()
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port or 0
@@ -64,34 +64,11 @@ class SnmpSimAgent:
         self.extra_hosts = tuple(extra_hosts)
         self._v3 = (v3_user, v3_auth_key, v3_auth_protocol, v3_priv_key, v3_priv_protocol)
         self.start_timeout = start_timeout
-        self._process: subprocess.Popen[bytes] | None = None
-        self._workdir: tempfile.TemporaryDirectory[str] | None = None
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """(host, port) the agent answers on."""
-        return self.host, self.port
-
-    @property
-    def pid(self) -> int | None:
-        """The agent's process id while it runs."""
-        return self._process.pid if self._process else None
 
     @property
     def communities(self) -> list[str]:
         """The community (and v3 context) names: one per recording."""
         return sorted(p.name.removesuffix(".snmprec") for p in self.data_dir.glob("*.snmprec"))
-
-    def __enter__(self) -> SnmpSimAgent:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> SnmpSimAgent:
         """Start the process and wait until it listens; return self."""
@@ -111,11 +88,6 @@ class SnmpSimAgent:
                     self._cleanup()
                     raise
         return self
-
-    def stop(self) -> None:
-        """Stop the process by its PID and remove its working files."""
-        self._kill()
-        self._cleanup()
 
     def restart(self) -> None:
         """Stop and start again on the same port (simulated devices reboot)."""
@@ -159,19 +131,3 @@ class SnmpSimAgent:
                 raise RuntimeError(f"snmpsim exited: {text[-2000:]}")
             time.sleep(0.05)
         raise RuntimeError("snmpsim did not start in time")
-
-    def _kill(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-
-    def _cleanup(self) -> None:
-        if self._workdir is not None:
-            self._workdir.cleanup()
-            self._workdir = None

@@ -11,16 +11,15 @@ config), on 127.0.0.1:<free port>, and is stopped by its PID.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from vmon.sim.snmp.agent import free_udp_port
+from vmon.sim.snmp.process import AgentProcess
 
 __all__ = ["SnmpdAgent", "V3User"]
 
@@ -54,7 +53,7 @@ class V3User:
         ]
 
 
-class SnmpdAgent:
+class SnmpdAgent(AgentProcess):
     """An snmpd process with a v2c community and SNMPv3 users, on loopback."""
 
     def __init__(
@@ -68,35 +67,13 @@ class SnmpdAgent:
         sys_name: str = "IPC-snmpd-01",
         start_timeout: float = 15.0,
     ) -> None:
+        super().__init__()
         self.host = host
         self.port = 0
         self.community = community
         self.users = list(users)
         self.system = (sys_descr, sys_object_id, sys_name)
         self.start_timeout = start_timeout
-        self._process: subprocess.Popen[bytes] | None = None
-        self._workdir: tempfile.TemporaryDirectory[str] | None = None
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """(host, port) the agent answers on."""
-        return self.host, self.port
-
-    @property
-    def pid(self) -> int | None:
-        """The agent's process id while it runs."""
-        return self._process.pid if self._process else None
-
-    def __enter__(self) -> SnmpdAgent:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _config(self) -> str:
         descr, object_id, name = self.system
@@ -142,17 +119,3 @@ class SnmpdAgent:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("snmpd did not start in time")
-
-    def stop(self) -> None:
-        """Stop snmpd by its PID and remove the temporary directory."""
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        if self._workdir is not None:
-            self._workdir.cleanup()
-            self._workdir = None
