@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import logging
 import os
@@ -116,10 +117,9 @@ class _Pacer:
 async def resolve(host: str, deadline: Deadline) -> str:
     """An IP address for `host` (IPv4 preferred); raise `ProbeError(dns)` if it has none."""
     literal = host.strip("[]")
-    try:
-        return ipaddress.ip_address(literal).compressed
-    except ValueError:
-        pass
+    canonical = _literal(literal)
+    if canonical is not None:
+        return canonical
     loop = asyncio.get_running_loop()
     try:
         infos = await deadline.run(
@@ -135,8 +135,17 @@ async def resolve(host: str, deadline: Deadline) -> str:
     return ipaddress.ip_address(str(infos[0][4][0]).split("%", 1)[0]).compressed
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _literal(text: str) -> str | None:
+    """The canonical IP address if `text` is one, else None (cached: once per target)."""
+    try:
+        return ipaddress.ip_address(text).compressed
+    except ValueError:
+        return None
+
+
 def _open_socket(address: str, options: PingOptions) -> EchoSocket:
-    family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     try:
         return get_socket(family, options.use_raw_socket)
     except PermissionError:

@@ -12,6 +12,7 @@ identifier and checksum.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import os
 import random
@@ -134,7 +135,9 @@ class EchoSocket:
         return seq
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _normalise(address: str) -> str:
+    """The canonical text of an IP address (cached: it runs for every echo reply)."""
     return ipaddress.ip_address(address.split("%", 1)[0]).compressed
 
 
