@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -31,13 +33,23 @@ __all__ = ["PictureWorkers"]
 log = logging.getLogger(__name__)
 
 _judge: PictureJudge | None = None  # the worker process's own judge
+PARENT_CHECK_SECONDS = 1.0
 
 
-def _start_worker(config: dict[str, Any], save_every: float) -> None:
+def _start_worker(config: dict[str, Any], save_every: float, engine_pid: int) -> None:
     # Ctrl-C goes to the whole process group: the engine stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _judge  # noqa: PLW0603 - one judge per worker process
     _judge = PictureJudge(DiagnosticsConfig.model_validate(config), save_every=save_every)
+    threading.Thread(target=_exit_with_parent, args=(engine_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker outlives a vmon killed with SIGKILL (its call queue never closes): leave
+    when the parent is gone (the worker is re-parented), even before it got here."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _judge_in_worker(
@@ -77,8 +89,10 @@ class PictureWorkers:
     ) -> None:
         if workers < 1:
             raise ValueError("picture workers: at least one")
-        self._initargs = ((config or DiagnosticsConfig()).model_dump(), save_every)
-        self._context = multiprocessing.get_context("forkserver")
+        self._initargs = ((config or DiagnosticsConfig()).model_dump(), save_every, os.getpid())
+        # spawn: workers are vmon's own children (no fork of a threaded process, no server
+        # process left behind), so they can tell when vmon is gone
+        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._pools = [self._new_pool() for _ in range(workers)]
         self._known: list[set[str]] = [set() for _ in range(workers)]  # cameras each has seen

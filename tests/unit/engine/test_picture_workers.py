@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +64,45 @@ def test_a_dead_worker_is_replaced(workers: PictureWorkers) -> None:
 def test_what_is_not_a_registry_camera_is_not_judged(workers: PictureWorkers) -> None:
     assert workers([STILL], "not a spec", None) is None
     assert workers([], SPEC, None) is None
+
+
+_ORPHAN_SCRIPT = """
+import sys
+from vmon.engine.fleet import CameraSpec
+from vmon.engine.picture_workers import PictureWorkers
+from vmon.sim.scenes import scene
+
+workers = PictureWorkers(workers=1)
+spec = CameraSpec(id="c1", name="c1", unit="u", camera_class="1")
+assert workers([scene("healthy", seed=1, width=320, height=180)], spec, None) is not None
+print(*workers._pools[0]._processes, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_workers_leave_when_vmon_is_killed() -> None:
+    engine = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert engine.stdout is not None
+        worker = int(engine.stdout.readline())
+        engine.kill()  # SIGKILL: nothing in vmon gets to stop its workers
+        engine.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(worker), "the picture worker outlived vmon"
+    finally:
+        engine.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
