@@ -21,6 +21,7 @@ typer command the CLI registers.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,6 @@ from probes.quality import (
     prepare,
     signature,
 )
-from probes.quality.headers import read_header
 
 __all__ = ["DiagnoseInputError", "diagnose_command", "diagnose_paths", "parse_time"]
 
@@ -115,21 +115,38 @@ def _read_bytes(path: Path) -> bytes:
         raise DiagnoseInputError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _is_image(data: bytes) -> bool:
-    try:
-        read_header(data[:65536])
-    except ImageError as exc:
-        return exc.reason != "unsupported"  # a damaged image is still an image
-    return True
+_IMAGE_SUFFIXES = {
+    ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG",
+    ".png": "PNG", ".bmp": "BMP", ".dib": "BMP",
+}  # fmt: skip
+_MAGIC = ((b"\xff\xd8", "JPEG"), (b"\x89PNG", "PNG"), (b"BM", "BMP"))
+
+
+def _image_kind(path: Path, data: bytes) -> str | None:
+    """ "JPEG", "PNG" or "BMP" for a file that is a picture by its first bytes or claims to
+    be one by its name; None for anything else (it may be a video)."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    return _IMAGE_SUFFIXES.get(path.suffix.lower())
 
 
 def _decode(path: Path, data: bytes) -> Any:
+    """Decode a picture, or raise `DiagnoseInputError` saying what is wrong with it."""
     try:
         return decode_image(data)
     except ImageError as exc:
-        raise DiagnoseInputError(
-            path, f"unreadable picture ({exc.reason}): {exc.message}"
-        ) from None
+        raise DiagnoseInputError(path, _why(exc, _image_kind(path, data))) from None
+
+
+def _why(exc: ImageError, kind: str | None) -> str:
+    """A person's explanation of a picture that cannot be decoded, e.g. "corrupt JPEG: ..."."""
+    name = kind or "picture"
+    if exc.reason == "unsupported" and exc.message.startswith("not a "):
+        return f"corrupt {name}: not a {name} file (no {name} header)"
+    if exc.reason in ("decode", "empty"):
+        return f"corrupt {name}: {exc.message}"
+    return f"{name} {exc.reason.replace('_', ' ')}: {exc.message}"
 
 
 def _judge(cam: _Camera, frame: Any, offset: float) -> Evidence:
@@ -175,8 +192,17 @@ def _learn(cam: _Camera, references: list[tuple[Any, Period]]) -> None:
             cam.baseline.learn(work, period)
 
 
+def _quiet_video_logs() -> None:
+    """Keep FFmpeg's and OpenCV's own messages about a damaged file off stderr: the reason a
+    file cannot be read is reported once, in our words. FFmpeg's level is read when OpenCV
+    first opens a capture in the process, so this runs before that (AV_LOG_QUIET is -8)."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
 def _video_frames(path: Path, every: int) -> Iterator[tuple[int, float, Any]]:
     """(index, seconds from the start, frame) for every `every`-th frame of a video."""
+    _quiet_video_logs()
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
         raise DiagnoseInputError(path, "not a picture, and no video could be opened")
@@ -203,7 +229,7 @@ def _one_path(path: Path, cam: _Camera, every: int) -> Iterator[dict[str, Any]]:
     data = _read_bytes(path)
     if not data:
         raise DiagnoseInputError(path, "empty file")
-    if _is_image(data):
+    if _image_kind(path, data) is not None:
         yield _record(path, None, _judge(cam, _decode(path, data), 0.0))
         return
     cam.learning = (

@@ -4,9 +4,10 @@ Cameras are simulated (`vmon.sim.scenes`): streets, indoor halls, parking lots, 
 and scikit-image's CC0 photographs as backdrops; infrared or full-colour at night; D1, qHD
 and 720p. Each camera gets reference frames per period (its healthy baseline), healthy test
 frames (people and cars moving, light changing, white balance drifting, a bus passing close,
-normal JPEG artefacts), and faulty frames: every degradation of `scenes.KINDS` by day and the
-ones that happen at night. Every test frame comes with the camera's previous frame, 2 s
-earlier, so the temporal checks run as they would in service.
+normal JPEG artefacts; and "nudged": a pole swaying or a mount settling, the view off by
+0.5-2 % or turned by up to a degree), and faulty frames: every degradation of `scenes.KINDS`
+by day and the ones that happen at night. Every test frame comes with the camera's previous
+frame, 2 s earlier, so the temporal checks run as they would in service.
 
 Labels: `expected` is the fault a frame must raise (None for a healthy frame); `accepted`
 lists faults that are also right for it (a magenta colour cast is also what an open IR-cut
@@ -40,6 +41,7 @@ _NIGHT_FAULTS = (
     "black", "no_video", "blurred", "covered", "hand", "spray", "moved", "frozen",
     "stripes", "noisy", "night_unusable", "jpeg_heavy",
 )  # fmt: skip
+_NUDGED = "nudged"  # healthy, but the pole swayed: view off by 0.5-2 % or 0.3-1 degree
 _NIGHT_LABEL = {"noisy": "night_unusable"}
 _ACCEPTED: dict[str, tuple[str, ...]] = {
     "color_cast": ("ir_cut",),  # a magenta cast looks like infrared contamination
@@ -172,12 +174,36 @@ def _frame(cam: Camera, kind: str, mode: str, t: float, light: float, variant: i
     )  # fmt: skip
 
 
+def _nudged(cam: Camera, mode: str, t: float, light: float, rng: np.random.Generator) -> np.ndarray:
+    """A healthy picture from a camera whose pole sways or whose mount has settled a little:
+    the view off by 0.5-2 % of its width or height, or turned by 0.3-1 degree."""
+    w, h = cam.size
+    sign = float(rng.choice([-1.0, 1.0]))
+    pose = (
+        scenes.Pose(dx=sign * rng.uniform(0.005, 0.02)),
+        scenes.Pose(dy=sign * rng.uniform(0.005, 0.02)),
+        scenes.Pose(angle=sign * rng.uniform(0.3, 1.0)),
+    )[int(rng.integers(3))]
+    lit = scenes.render(
+        seed=cam.seed, width=w, height=h, t=t, mode=mode, light=light, pose=pose, layout=cam.layout
+    )
+    # the camera's own lens, noise and exposure in that mode, as `scenes.scene` gives them
+    lens = scenes._camera(cam.seed, w)
+    _, sigma, gain = scenes._mode_of("healthy", mode)
+    lit = cv2.GaussianBlur(lit, (0, 0), lens.lens_sigma)
+    img = scenes.sensor(lit, rng, sigma=sigma * lens.noise, gain=gain)
+    return scenes.osd(img, t=t, name=f"CAM-{cam.seed:04d}")
+
+
 def _pair(
     cam: Camera, kind: str, mode: str, rng: np.random.Generator, variant: int
 ) -> tuple[bytes, bytes]:
     """(frame, previous frame 2 s earlier), both JPEG, as the camera would send them."""
     t, light = float(rng.uniform(60, 900)), float(rng.uniform(0.8, 1.2))
     quality = int(rng.integers(50, 91))
+    if kind == _NUDGED:
+        pair = [_nudged(cam, mode, t - dt, light, rng) for dt in (0.0, 2.0)]
+        return _encode(pair[0], quality), _encode(pair[1], quality)
     render = "healthy" if kind == "healthy" and mode == "day" else kind
     if kind == "healthy" and mode != "day":
         render = "night_ir" if mode == "ir" else "night"
@@ -199,7 +225,7 @@ def _samples(
         if kind == "night_unusable" and mode != "ir":
             continue
         jpeg, previous = _pair(cam, kind, mode, rng, variant)
-        expected = scenes.FAULT_OF_KIND[kind]
+        expected = None if kind == _NUDGED else scenes.FAULT_OF_KIND[kind]
         if period == "night":
             expected = _NIGHT_LABEL.get(kind, expected)
         when = _when(rng, period, 0.0) if cam.located else None
@@ -222,9 +248,14 @@ def generate(cam: Camera, *, healthy: int = 10, references: int = 4, seed: int =
         night.append(("ir_cut_night", 1))
     out.samples.extend(_samples(cam, "day", tuple(day), rng))
     out.samples.extend(_samples(cam, "night", tuple(night), rng))
+    # added later, from a stream of their own: the frames above stay the same as before
+    extra = np.random.default_rng([cam.seed, seed, 7])
+    for period in ("day", "night"):
+        out.samples.extend(_samples(cam, period, ((_NUDGED, 1),), extra))
     return out
 
 
 def frame_count(n_cameras: int, healthy: int = 10) -> int:
     """About how many test frames `n_cameras` cameras give."""
-    return math.ceil(n_cameras * (2 * healthy + len(_DAY_FAULTS) + len(_NIGHT_FAULTS) + 1))
+    per_camera = 2 * healthy + len(_DAY_FAULTS) + len(_NIGHT_FAULTS) + 1 + 2
+    return math.ceil(n_cameras * per_camera)

@@ -1,16 +1,21 @@
 """Measured quality of the picture diagnostics on a labelled, seeded evaluation set.
 
     .venv/bin/python -m bench.diagnostics.quality [--cameras 48] [--jobs 2] [--write]
+        [--cache DIR] [--misses]
 
 Prints precision and recall per fault (day and night), the false-alarm rate on healthy
 frames by period, the day/night decision's accuracy, and with `--write` records them in
-bench/diagnostics/RESULTS.md. Measures only: it asserts nothing.
+bench/diagnostics/RESULTS.md. Measures only: it asserts nothing. `--cache DIR` keeps each
+camera's generated pictures there (keyed by a hash of the generators' source), so a second
+run only diagnoses.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
+import pickle
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +24,15 @@ from pathlib import Path
 
 import cv2
 
-from bench.diagnostics.dataset import Camera, Sample, cameras, frame_count, generate, load_photos
+from bench.diagnostics.dataset import (
+    Camera,
+    CameraSet,
+    Sample,
+    cameras,
+    frame_count,
+    generate,
+    load_photos,
+)
 from probes.quality import FAULTS, Baseline, Evidence, decode_image, diagnose, prepare, signature
 
 __all__ = ["Outcome", "Tally", "main", "run", "table"]
@@ -91,12 +104,37 @@ class Outcome:
     day_night: str
 
 
-def _camera(args: tuple[Camera, int]) -> list[Outcome]:
-    """Generate one camera's samples and diagnose them (in a worker process)."""
-    cam, healthy = args
-    cv2.setNumThreads(1)
+def _source_key() -> str:
+    """A hash of the code that generates the set: a cached set is stale when it changes."""
+    from bench.diagnostics import dataset
+    from vmon.sim import scenes
+
+    digest = hashlib.sha256()
+    for module in (dataset, scenes):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _generated(cam: Camera, healthy: int, cache: str | None, seed: int = 0) -> CameraSet:
+    """One camera's set, from the cache directory if it holds it (else generated and kept)."""
+    name = f"cam{cam.seed}-h{healthy}-s{seed}-{_source_key()}.pickle"
+    path = Path(cache, name) if cache else None
+    if path is not None and path.exists():
+        data: CameraSet = pickle.loads(path.read_bytes())
+        return data
     load_photos()
-    data = generate(cam, healthy=healthy)
+    data = generate(cam, healthy=healthy, seed=seed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(data))
+    return data
+
+
+def _camera(args: tuple[Camera, int, str | None, int]) -> list[Outcome]:
+    """Generate (or load) one camera's samples and diagnose them (in a worker process)."""
+    cam, healthy, cache, seed = args
+    cv2.setNumThreads(1)
+    data = _generated(cam, healthy, cache, seed)
     baseline = Baseline()
     for period, refs in data.references.items():
         for ref in refs:
@@ -109,11 +147,13 @@ def _camera(args: tuple[Camera, int]) -> list[Outcome]:
     return out
 
 
-def run(n_cameras: int, healthy: int, jobs: int) -> tuple[Tally, float, int]:
+def run(
+    n_cameras: int, healthy: int, jobs: int, cache: str | None = None, seed: int = 0
+) -> tuple[Tally, float, int]:
     """Generate and diagnose the set; returns the tally, seconds and frames."""
     photos = load_photos()
     tally, started, frames = Tally(), time.perf_counter(), 0
-    work = [(cam, healthy) for cam in cameras(n_cameras, photos)]
+    work = [(cam, healthy, cache, seed) for cam in cameras(n_cameras, photos)]
     with ProcessPoolExecutor(jobs) as pool:
         for outcomes in pool.map(_camera, work):
             for o in outcomes:
@@ -175,10 +215,14 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="record the results in RESULTS.md")
     parser.add_argument("--misses", action="store_true", help="list the missed faults")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
+    parser.add_argument("--cache", help="directory keeping the generated pictures between runs")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="draw other frames of the same cameras and faults"
+    )
     args = parser.parse_args()
     cv2.setNumThreads(1)
     print(f"about {frame_count(args.cameras, args.healthy)} test frames ...")
-    tally, seconds, frames = run(args.cameras, args.healthy, args.jobs)
+    tally, seconds, frames = run(args.cameras, args.healthy, args.jobs, args.cache, args.seed)
     lines = table(tally)
     print("\n".join(lines))
     print(f"\n{frames} frames generated and diagnosed in {seconds:.0f} s")
@@ -193,7 +237,9 @@ def _write(lines: list[str], args: argparse.Namespace, frames: int, seconds: flo
     tail = "<!-- quality:end -->"
     cmd = (
         ".venv/bin/python -m bench.diagnostics.quality "
-        f"--cameras {args.cameras} --healthy {args.healthy} --write"
+        f"--cameras {args.cameras} --healthy {args.healthy}"
+        + (f" --seed {args.seed}" if args.seed else "")
+        + " --write"
     )
     body = [
         head,

@@ -5,8 +5,9 @@
 For the same in-memory 1080p JPEG snapshots, in the same run, alternating round by round:
 
 - reference: `cv2.imdecode(buf, cv2.IMREAD_COLOR)` at full size, nothing else;
-- vmon: `decode_image` (a reduced-size JPEG decode, 480 px wide) + `diagnose` with a learnt
-  baseline and the previous frame, so every check runs, and the evidence thumbnail encoded.
+- vmon: `decode_image` (a reduced-size JPEG decode, 480 px wide) + `diagnose` with the
+  camera's own learnt baseline and its previous frame, so every check runs, and the
+  evidence thumbnail encoded.
 
 Each on one core (one process, `cv2.setNumThreads(1)`) and on two cores (two worker
 processes, one OpenCV thread each). Rates are frames per second of wall-clock time and of
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -53,16 +55,29 @@ def make_files(count: int) -> list[bytes]:
     return out
 
 
+def _seed(index: int) -> int:
+    """The simulated camera of file `index` (see `make_files`)."""
+    return 1 + index % 4
+
+
 def _setup(files: list[bytes]) -> None:
-    """Per process: one OpenCV thread, the files, and a learnt baseline per camera."""
+    """Per process: one OpenCV thread, the files, and a learnt baseline per camera (three
+    healthy 1080p snapshots of it, as the service learns a camera's own reference)."""
     from probes.quality import Baseline, decode_image, prepare
+    from vmon.sim import scenes
 
     cv2.setNumThreads(1)
     _FILES[:] = files
-    baseline = Baseline()
-    for buf in files[:3]:
-        baseline.learn(prepare(decode_image(buf)), "day")
-    _STATE["baseline"] = baseline
+    baselines = {}
+    for seed in {_seed(i) for i in range(len(files))}:
+        baseline = Baseline()
+        for t in (500.0, 530.0, 560.0):
+            img = scenes.scene("healthy", seed=seed, width=1920, height=1080, t=t)
+            ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
+            assert ok
+            baseline.learn(prepare(decode_image(buf.tobytes())), "day")
+        baselines[seed] = baseline
+    _STATE["baselines"] = baselines
 
 
 def _reference(indices: list[int]) -> float:
@@ -73,15 +88,20 @@ def _reference(indices: list[int]) -> float:
 
 
 def _vmon(indices: list[int]) -> float:
-    from probes.quality import Baseline, decode_image, diagnose, prepare, signature
+    from probes.quality import decode_image, diagnose, prepare, signature
 
-    baseline = _STATE["baseline"]
-    assert isinstance(baseline, Baseline)
-    start, previous = time.process_time(), None
+    baselines = _STATE["baselines"]
+    assert isinstance(baselines, dict)
+    previous: dict[int, Any] = {}
+    start = time.process_time()
     for i in indices:
+        seed = _seed(i)
         work = prepare(decode_image(_FILES[i]))
-        diagnose(work, baseline=baseline, previous=previous, lat=32.06, lon=118.80, when=_NOON)
-        previous = signature(work)
+        diagnose(
+            work, baseline=baselines[seed], previous=previous.get(seed), lat=32.06,
+            lon=118.80, when=_NOON,
+        )  # fmt: skip
+        previous[seed] = signature(work)
     return time.process_time() - start
 
 

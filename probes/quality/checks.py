@@ -13,15 +13,19 @@ Scores and their meaning:
 | stripes | spectral peak prominence (decades) x its spread over the frame | high |
 | frozen | mean difference from the previous frame (levels) | about 0 |
 | occlusion | share of cells changed from the baseline (0-1) | covered, see the check |
-| scene_change | share of cells changed (0-1) | large |
+| scene_change | share of cells changed (0-1) | large, or the view found displaced |
 | ir_cut | purple shift from the baseline's colour by day / mean chroma at night (Lab) | large |
 | night_unusable | mean gray level at night (0-255) | too dark, or too noisy |
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
 
 from probes.quality.colour import chroma, purple
 from probes.quality.compare import Comparison, compare, frozen_difference
@@ -29,6 +33,7 @@ from probes.quality.context import Context
 from probes.quality.daynight import is_grayscale
 from probes.quality.evidence import Verdict
 from probes.quality.levels import levels, uniformity
+from probes.quality.motion import Motion, global_motion
 from probes.quality.noise import noise_sigma
 from probes.quality.sharpness import sharpness
 from probes.quality.stripes import stripes
@@ -40,8 +45,18 @@ __all__ = ["CHECKS", "Check"]
 Check = Callable[[Work, Context], Verdict]
 
 
+@functools.lru_cache(maxsize=256)
+def _dumped(limits: BaseModel) -> dict[str, Any]:
+    return limits.model_dump()
+
+
+def _dump(limits: BaseModel) -> dict[str, Any]:
+    """A check's limits as a dict for its `Verdict` (the models are frozen: dumped once)."""
+    return dict(_dumped(limits))
+
+
 def _not_judged(fault: str, ctx: Context, why: float = 0.0) -> Verdict:
-    limits = getattr(ctx.thresholds, fault).model_dump()
+    limits = _dump(getattr(ctx.thresholds, fault))
     return Verdict(fault, why, False, limits, judged=False)
 
 
@@ -50,7 +65,7 @@ def check_signal_loss(work: Work, ctx: Context) -> Verdict:
     lim = ctx.thresholds.signal_loss
     score, noise = uniformity(work), noise_sigma(work)
     faulty = score >= lim.uniform_min and noise <= lim.noise_max
-    return Verdict("signal_loss", score, faulty, lim.model_dump(), {"noise": noise})
+    return Verdict("signal_loss", score, faulty, _dump(lim), {"noise": noise})
 
 
 def check_blur(work: Work, ctx: Context) -> Verdict:
@@ -71,7 +86,7 @@ def check_blur(work: Work, ctx: Context) -> Verdict:
         soft = sharp.score < relative * ref["sharpness"]
         haze = lv.contrast < lim.contrast_relative_min * ref["contrast"]
     details["haze"] = float(haze)
-    return Verdict("blur", sharp.score, soft or haze, lim.model_dump(), details)
+    return Verdict("blur", sharp.score, soft or haze, _dump(lim), details)
 
 
 def check_too_dark(work: Work, ctx: Context) -> Verdict:
@@ -87,14 +102,23 @@ def check_too_dark(work: Work, ctx: Context) -> Verdict:
         faulty = faulty or (
             lv.mean < lim.relative_mean_max and lv.mean < lim.relative_max * ref_mean
         )
-    return Verdict("too_dark", lv.mean, faulty, lim.model_dump(), details)
+    return Verdict("too_dark", lv.mean, faulty, _dump(lim), details)
 
 
 def check_overexposed(work: Work, ctx: Context) -> Verdict:
     """Washed out: most of the picture at or near white."""
     lim, lv = ctx.thresholds.overexposed, levels(work)
     faulty = (lv.bright >= lim.bright_min and lv.mean >= lim.mean_min) or lv.mean >= lim.mean_max
-    return Verdict("overexposed", lv.bright, faulty, lim.model_dump(), {"mean": lv.mean})
+    details = {"mean": lv.mean}
+    if ctx.reference is not None:
+        ref_mean = ctx.reference.stats["mean"]
+        details["reference"] = ref_mean
+        faulty = faulty or (
+            lv.mean >= lim.relative_mean_min
+            and lv.mean >= lim.relative_min * ref_mean
+            and lv.bright >= lim.relative_bright_min
+        )
+    return Verdict("overexposed", lv.bright, faulty, _dump(lim), details)
 
 
 def check_color_cast(work: Work, ctx: Context) -> Verdict:
@@ -105,11 +129,11 @@ def check_color_cast(work: Work, ctx: Context) -> Verdict:
         ref = ctx.reference.stats
         score = math.hypot(c.a - ref["a"], c.b - ref["b"])
         faulty = score >= lim.relative_offset_min
-        return Verdict("color_cast", score, faulty, lim.model_dump(), details)
+        return Verdict("color_cast", score, faulty, _dump(lim), details)
     if ctx.night:
         return _not_judged("color_cast", ctx, c.offset)
     faulty = c.offset >= lim.offset_min and c.ratio >= lim.ratio_min
-    return Verdict("color_cast", c.offset, faulty, lim.model_dump(), details)
+    return Verdict("color_cast", c.offset, faulty, _dump(lim), details)
 
 
 def check_noise(work: Work, ctx: Context) -> Verdict:
@@ -117,7 +141,7 @@ def check_noise(work: Work, ctx: Context) -> Verdict:
     lim, sigma = ctx.thresholds.noise, noise_sigma(work)
     if ctx.night:
         return _not_judged("noise", ctx, sigma)
-    return Verdict("noise", sigma, sigma > lim.sigma_max, lim.model_dump())
+    return Verdict("noise", sigma, sigma > lim.sigma_max, _dump(lim))
 
 
 def check_stripes(work: Work, ctx: Context) -> Verdict:
@@ -126,7 +150,7 @@ def check_stripes(work: Work, ctx: Context) -> Verdict:
     known = ctx.reference.peaks if ctx.reference is not None else ()
     score = stripes(work, known).score
     limit = lim.score_min if ctx.reference is not None else lim.score_min_unlearnt
-    return Verdict("stripes", score, score > limit, lim.model_dump())
+    return Verdict("stripes", score, score > limit, _dump(lim))
 
 
 def check_frozen(work: Work, ctx: Context) -> Verdict:
@@ -135,7 +159,7 @@ def check_frozen(work: Work, ctx: Context) -> Verdict:
     if ctx.previous is None:
         return _not_judged("frozen", ctx)
     diff = frozen_difference(work, ctx.previous)
-    return Verdict("frozen", diff, diff < lim.difference_max, lim.model_dump())
+    return Verdict("frozen", diff, diff < lim.difference_max, _dump(lim))
 
 
 def _covered(cmp: Comparison, lim: OcclusionLimits) -> bool:
@@ -151,6 +175,30 @@ def _covered(cmp: Comparison, lim: OcclusionLimits) -> bool:
     return blind or textured or cmp.cluttered >= lim.cluttered_min
 
 
+def _moved(work: Work, ctx: Context, cmp: Comparison) -> Motion | None:
+    """The view's displacement, when the view changed enough to look for one."""
+    lim = ctx.thresholds.scene_change
+    if ctx.reference is None or cmp.changed < lim.motion_changed_min:
+        return None
+    return global_motion(work, ctx.reference)
+
+
+def _displaced(motion: Motion | None, ctx: Context) -> bool:
+    lim = ctx.thresholds.scene_change
+    if motion is None:
+        return False
+    loose = (
+        motion.similarity >= lim.motion_similarity_min
+        and motion.gain >= lim.motion_gain_min
+        and motion.blocks >= lim.motion_blocks_min
+    )
+    return loose or (
+        motion.similarity >= lim.motion_similarity_strong
+        and motion.gain >= lim.motion_gain_strong
+        and motion.blocks >= lim.motion_blocks_strong
+    )
+
+
 def check_occlusion(work: Work, ctx: Context) -> Verdict:
     """The lens covered, fully or in part, compared with the camera's baseline."""
     lim = ctx.thresholds.occlusion
@@ -159,7 +207,26 @@ def check_occlusion(work: Work, ctx: Context) -> Verdict:
     cmp = compare(work, ctx.reference)
     details = {"covered": cmp.covered, "cluttered": cmp.cluttered, "revealed": cmp.revealed}
     details |= {"anchored": cmp.anchored}
-    return Verdict("occlusion", cmp.changed, _covered(cmp, lim), lim.model_dump(), details)
+    displaced = _displaced(_moved(work, ctx, cmp), ctx)
+    soft = _softened(work, ctx, cmp)
+    details |= {"sharpness_ratio": _sharpness_ratio(work, ctx)}
+    faulty = (_covered(cmp, lim) or soft) and not displaced
+    return Verdict("occlusion", cmp.changed, faulty, _dump(lim), details)
+
+
+def _sharpness_ratio(work: Work, ctx: Context) -> float:
+    ref = ctx.reference.stats["sharpness"] if ctx.reference is not None else 0.0
+    return sharpness(work).score / ref if ref > 0 else 1.0
+
+
+def _softened(work: Work, ctx: Context, cmp: Comparison) -> bool:
+    """A changed view that lost sharpness: something out of focus near the lens."""
+    lim = ctx.thresholds.occlusion
+    return (
+        cmp.changed >= lim.soft_changed_min
+        and _sharpness_ratio(work, ctx) < lim.soft_sharpness_max
+        and not _displaced(_moved(work, ctx, cmp), ctx)
+    )
 
 
 def check_scene_change(work: Work, ctx: Context) -> Verdict:
@@ -168,9 +235,17 @@ def check_scene_change(work: Work, ctx: Context) -> Verdict:
     if ctx.reference is None:
         return _not_judged("scene_change", ctx)
     cmp = compare(work, ctx.reference)
-    faulty = cmp.changed >= lim.changed_min and not _covered(cmp, ctx.thresholds.occlusion)
-    details = {"anchored": cmp.anchored, "matched": cmp.matched}
-    return Verdict("scene_change", cmp.changed, faulty, lim.model_dump(), details)
+    motion = _moved(work, ctx, cmp)
+    displaced = _displaced(motion, ctx)
+    covered = _covered(cmp, ctx.thresholds.occlusion) or _softened(work, ctx, cmp)
+    faulty = displaced or (cmp.changed >= lim.changed_min and not covered)
+    details = {"anchored": cmp.anchored, "matched": cmp.matched, "displaced": float(displaced)}
+    if motion is not None:
+        details |= {"similarity": motion.similarity, "gain": motion.gain}
+        details |= {"blocks": motion.blocks, "in_place": motion.in_place}
+        details |= {"identity": motion.identity, "shift_x": motion.shift[0]}
+        details |= {"shift_y": motion.shift[1], "zoom": motion.zoom, "angle": motion.angle}
+    return Verdict("scene_change", cmp.changed, faulty, _dump(lim), details)
 
 
 def _expects_ir(ctx: Context) -> bool | None:
@@ -188,12 +263,12 @@ def check_ir_cut(work: Work, ctx: Context) -> Verdict:
     if not ctx.night:
         ref = ctx.reference.stats if ctx.reference is not None else {"a": 0.0, "b": 0.0}
         score = purple(c.a - ref["a"], c.b - ref["b"])
-        return Verdict("ir_cut", score, score >= lim.purple_min, lim.model_dump(), {"hue": c.hue})
+        return Verdict("ir_cut", score, score >= lim.purple_min, _dump(lim), {"hue": c.hue})
     expects_ir = _expects_ir(ctx)
     if expects_ir is None:
         return _not_judged("ir_cut", ctx, c.saturation)
     faulty = expects_ir and c.saturation >= lim.night_saturation_min and not is_grayscale(work)
-    return Verdict("ir_cut", c.saturation, faulty, lim.model_dump())
+    return Verdict("ir_cut", c.saturation, faulty, _dump(lim))
 
 
 def check_night_unusable(work: Work, ctx: Context) -> Verdict:
@@ -202,7 +277,7 @@ def check_night_unusable(work: Work, ctx: Context) -> Verdict:
     if not ctx.night:
         return _not_judged("night_unusable", ctx, lv.mean)
     faulty = lv.mean < lim.mean_min or sigma > lim.noise_max
-    return Verdict("night_unusable", lv.mean, faulty, lim.model_dump(), {"noise": sigma})
+    return Verdict("night_unusable", lv.mean, faulty, _dump(lim), {"noise": sigma})
 
 
 CHECKS: dict[str, Check] = {

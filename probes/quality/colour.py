@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -47,9 +48,15 @@ class Chroma:
         return math.degrees(math.atan2(self.b, self.a))
 
 
-def _median(values: NDArray[np.float32]) -> float:
-    k = len(values) // 2
-    return float(np.partition(values, k)[k])
+def _hist_median(hist: NDArray[Any], count: int) -> int:
+    """The lower median (the value of rank `count` // 2) of a histogram's samples."""
+    return int(np.searchsorted(np.cumsum(hist), count // 2, side="right"))
+
+
+def _hist_quantile(hist: NDArray[Any], q: float, step: float) -> float:
+    """The `q` quantile of samples binned `step` wide from 0, to the bin's middle."""
+    cum = np.cumsum(hist)
+    return (int(np.searchsorted(cum, q * float(cum[-1]))) + 0.5) * step
 
 
 def purple(a: float, b: float) -> float:
@@ -66,25 +73,36 @@ def chroma(work: Work) -> Chroma:
     return work.memo("chroma", lambda: _chroma(work))
 
 
+_SAT_STEP = 0.5  # Lab units per bin of the saturation histogram
+_SAT_BINS = 400
+_LEVELS = np.arange(256, dtype=np.float64) - 128.0
+
+
 def _chroma(work: Work) -> Chroma:
-    lab = cv2.cvtColor(work.small, cv2.COLOR_BGR2Lab).reshape(-1, 3)
-    valid = (lab[:, 0] > 25) & (lab[:, 0] < 245)
-    if np.count_nonzero(valid) < _MIN_VALID:
+    # histograms over the pixels that carry colour: OpenCV's a and b are 8-bit, so the
+    # medians and spreads are exact, and no per-pixel array is made in numpy
+    lab = cv2.cvtColor(work.small, cv2.COLOR_BGR2Lab)
+    light, a, b = cv2.split(lab)
+    valid = cv2.inRange(light, 26, 244)
+    count = cv2.countNonZero(valid)
+    if count < _MIN_VALID:
         return Chroma(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    ab = lab[valid, 1:].astype(np.float32) - 128.0
+    ha = cv2.calcHist([a], [0], valid, [256], [0, 256]).ravel()
+    hb = cv2.calcHist([b], [0], valid, [256], [0, 256]).ravel()
     # medians: a cast moves every colour, a passing red bus only its own pixels
-    mean_a, mean_b = _median(ab[:, 0]), _median(ab[:, 1])
+    mean_a, mean_b = _hist_median(ha, count) - 128.0, _hist_median(hb, count) - 128.0
     spread = math.hypot(
-        float(np.abs(ab[:, 0] - mean_a).mean()), float(np.abs(ab[:, 1] - mean_b).mean())
+        float(ha @ np.abs(_LEVELS - mean_a)) / count, float(hb @ np.abs(_LEVELS - mean_b)) / count
     )
     offset = math.hypot(mean_a, mean_b)
-    sat = np.hypot(ab[:, 0], ab[:, 1])
+    sat = cv2.magnitude(a.astype(np.float32) - 128.0, b.astype(np.float32) - 128.0)
+    hist = cv2.calcHist([sat], [0], valid, [_SAT_BINS], [0, _SAT_BINS * _SAT_STEP]).ravel()
     return Chroma(
         a=mean_a,
         b=mean_b,
         offset=offset,
         ratio=offset / max(spread, 1.0),
         purple=purple(mean_a, mean_b),
-        saturation=float(sat.mean()),
-        saturation_p95=float(np.percentile(sat, 95)),
+        saturation=float(cv2.mean(sat, valid)[0]),
+        saturation_p95=_hist_quantile(hist, 0.95, _SAT_STEP),
     )

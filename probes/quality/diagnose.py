@@ -22,13 +22,14 @@ from probes.quality.baseline import Baseline, Period
 from probes.quality.checks import CHECKS
 from probes.quality.compare import likeness, signature
 from probes.quality.context import Context
-from probes.quality.daynight import day_or_night
+from probes.quality.daynight import day_or_night, is_underexposed
 from probes.quality.evidence import Evidence, Verdict, thumbnail_jpeg
 from probes.quality.thresholds import Thresholds
 from probes.quality.work import Array, Work, prepare
 
 __all__ = [
     "BOOTSTRAP_TOLERATED",
+    "DISPLACED_SUPPRESSES",
     "NIGHT_SUPPRESSES",
     "SUPPRESSES",
     "Diagnoser",
@@ -52,9 +53,20 @@ BOOTSTRAP_TOLERATED = frozenset({"blur", "color_cast", "ir_cut", "stripes"})
 
 NIGHT_SUPPRESSES: dict[str, tuple[str, ...]] = {
     "ir_cut": ("occlusion", "scene_change", "color_cast", "blur"),
+    "occlusion": ("overexposed",),
 }
 """At night, before `SUPPRESSES`: a colour picture from an infrared camera cannot be
-compared with its (grayscale) night baseline."""
+compared with its (grayscale) night baseline; and an object near the lens of a camera
+lighting the scene with its own infrared lamp throws that light back: the picture is
+over-exposed because it is covered."""
+
+
+DISPLACED_SUPPRESSES: dict[str, tuple[str, ...]] = {
+    "scene_change": ("occlusion", "stripes", "blur", "color_cast", "ir_cut"),
+}
+"""First of all, when the view is found displaced (see `motion`): what is new in a moved
+view (a blank wall, a brick pattern, softer detail, other colours) is not a cover,
+interference, blur, or a colour fault against the old view's colours."""
 
 
 def arbitrate(
@@ -65,6 +77,9 @@ def arbitrate(
     rules = [*SUPPRESSES.items()]
     if period == "night":
         rules = [*NIGHT_SUPPRESSES.items(), *rules]
+    moved = verdicts.get("scene_change")
+    if moved is not None and moved.faulty and moved.details.get("displaced"):
+        rules = [*DISPLACED_SUPPRESSES.items(), *rules]
     suppressed: dict[str, str] = {}
     for cause, effects in rules:
         if cause in faulty and cause not in suppressed:
@@ -117,11 +132,12 @@ def _period(
     when: datetime | None,
 ) -> Period:
     """By the sun if the place and time are known; else, if both of the camera's references
-    are ready, the one the picture resembles more; else grayscale means night."""
+    are ready, the one the picture resembles more, unless it is merely underexposed (dark
+    without a night's grain: see `daynight`); else grayscale means night."""
     located = lat is not None and lon is not None and when is not None
     day = baseline.reference("day") if baseline is not None else None
     night = baseline.reference("night") if baseline is not None else None
-    if not located and day is not None and night is not None:
+    if not located and day is not None and night is not None and not is_underexposed(work):
         return "night" if likeness(work, night) < likeness(work, day) else "day"
     return "night" if day_or_night(work, lat=lat, lon=lon, when=when) == "night" else "day"
 

@@ -1,7 +1,8 @@
 """Stripes: interference adds a sinusoid to the whole picture, one sharp spectral peak.
 
-The power spectrum of a half-size copy of the working picture (luma) and of a green-magenta
-opponent channel of a quarter-size copy (chroma interference) is searched for peaks. A
+The power spectra of a quarter-size copy of the working picture (120 pixels wide: luma, and
+a green-magenta opponent channel for chroma interference) are searched for peaks; bands
+down to about 3 % of the picture height apart are still resolved at that size. A
 peak's prominence is how far (in decades of power) it rises above its neighbours three bins
 away, taking for each of eight directions the lower of the two opposite neighbours, and then
 the highest direction. That keeps the long ridges that straight edges leave in a spectrum
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from probes.quality.spectrum import half_spectrum, padded
 from probes.quality.work import Array, Work
 
 __all__ = ["Peak", "Stripes", "stripes"]
@@ -39,12 +41,14 @@ _DIRECTIONS = (
     (_DISTANCE, -1),
 )
 _MIN_CYCLES = 3.5  # per picture height: slower bands are scene layout, not interference
-_MAX_FREQ = 0.45  # cycles per pixel of the half-size copy: up to about Nyquist
+_MAX_FREQ = 0.45  # cycles per pixel of the quarter-size copy: up to about Nyquist
 _CANDIDATES = 12
 _NEAR = 2  # bins: a peak this close to a baseline peak is the same structure
 _KEEP = 8  # peaks per channel worth keeping for the baseline
 _SPREAD_PEAKS = 3  # peaks per channel whose spread over the frame is measured
-_DECADES = np.float32(2.0 / np.log(10.0))
+_MEASURE_MIN = 0.6  # decades: a peak rising less than this cannot be interference
+_OPPONENT = np.array([[-0.5, 1.0, -0.5]], np.float32)
+_DECADES = np.float32(1.0 / np.log(10.0))
 
 
 @dataclass(frozen=True)
@@ -71,55 +75,94 @@ class Stripes:
 
 
 def stripes(work: Work, known: Iterable[Peak] = ()) -> Stripes:
-    """The stripe score of `work`, discounting peaks already `known` from the baseline."""
+    """The stripe score of `work`, discounting peaks already `known` from the baseline.
+
+    A peak's spread is measured only while it can still decide the score (most prominent
+    excess first), at most `_SPREAD_PEAKS` per channel, and not for peaks rising less than
+    `_MEASURE_MIN` above the baseline: far below any limit, they leave the score at 0."""
     peaks = work.memo("stripe_peaks", lambda: _peaks(work))
     known = tuple(known)
-    score = max(((p.prominence - _known_level(p, known)) * p.spread for p in peaks), default=0.0)
+    rising = (p for p in peaks if p.prominence > _MEASURE_MIN)  # a rise is at most that
+    excess = sorted(((p.prominence - _known_level(p, known), p) for p in rising), key=_first)
+    score, measured = 0.0, [0, 0]
+    for rise, p in excess:
+        if rise <= max(score, _MEASURE_MIN):
+            break
+        if measured[p.channel] < _SPREAD_PEAKS:
+            measured[p.channel] += 1
+            score = max(score, rise * _spread_of(work, p))
     strong = tuple(p for p in sorted(peaks, key=lambda p: -p.prominence) if p.prominence > 1.0)
-    return Stripes(max(score, 0.0), strong[: 2 * _KEEP])
+    return Stripes(score, strong[: 2 * _KEEP])
+
+
+def _first(item: tuple[float, Peak]) -> float:
+    return -item[0]
 
 
 def _known_level(peak: Peak, known: tuple[Peak, ...]) -> float:
+    """The prominence the baseline saw at `peak`'s frequency (or its mirror image)."""
     level = 0.0
     for k in known:
-        if (
-            k.channel == peak.channel
-            and abs(k.fy - peak.fy) <= _NEAR
-            and abs(k.fx - peak.fx) <= _NEAR
+        if k.channel == peak.channel and (
+            (abs(k.fy - peak.fy) <= _NEAR and abs(k.fx - peak.fx) <= _NEAR)
+            or (abs(k.fy + peak.fy) <= _NEAR and abs(k.fx + peak.fx) <= _NEAR)
         ):
             level = max(level, k.prominence)
     return level
 
 
+def _channels(work: Work) -> tuple[Array, Array]:
+    """(luma of the half-size copy, green-magenta opponent of the quarter-size copy), each
+    less its mean, float32."""
+
+    def compute() -> tuple[Array, Array]:
+        luma = cv2.cvtColor(work.small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        # chroma at quarter size (JPEG halves its resolution anyway): G - (B + R) / 2
+        opponent = cv2.transform(work.small.astype(np.float32), _OPPONENT)
+        return luma - float(luma.mean()), opponent - float(opponent.mean())
+
+    return work.memo("stripe_channels", compute)
+
+
 def _peaks(work: Work) -> list[Peak]:
-    luma = cv2.cvtColor(work.half, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    small = work.small.astype(np.float32)  # chroma: JPEG halves its resolution anyway
-    opponent = small[:, :, 1] - 0.5 * (small[:, :, 0] + small[:, :, 2])
-    return _spread(luma, _channel_peaks(luma, 0)) + _spread(opponent, _channel_peaks(opponent, 1))
+    """The prominent peaks of both channels (same shape), found together."""
+    luma, opponent = _channels(work)
+    h, w = luma.shape
+    window = _window(h, w)
+    # decades of power: log10(|F|^2) = ln(|F|^2) / ln 10, with OpenCV's fast log
+    power = np.stack([half_spectrum(luma * window), half_spectrum(opponent * window)])
+    level = cv2.log(power + 1e-4) * _DECADES
+    ext = padded(level, _PAD)
+    channel, ys, xs = _candidates(level, ext, _band_index(h, w))
+    one = ext[channel, ys + _DY + _PAD, xs + _DX + _PAD]  # directions x candidates
+    other = ext[channel, ys - _DY + _PAD, xs - _DX + _PAD]
+    prominence = (level[channel, ys, xs] - np.minimum(one, other).max(axis=0)).tolist()
+    fys = np.where(ys <= h // 2, ys, ys - h).tolist()
+    found = zip(channel.tolist(), fys, xs.tolist(), prominence, strict=True)
+    return [Peak(c, fy, fx, p) for c, fy, fx, p in found]
 
 
-def _spread(channel: Array, peaks: list[Peak]) -> list[Peak]:
-    """Measure how evenly the `_SPREAD_PEAKS` most prominent peaks fill 4x3 tiles.
-
-    Its complex amplitude in each tile is a separable sum: one pass of complex products and
-    tile sums per peak (element-wise, so no BLAS threads are started)."""
+def _spread_of(work: Work, peak: Peak) -> float:
+    """How evenly `peak`'s frequency fills 4x3 tiles of its channel: its complex amplitude
+    in each tile is a separable sum, done as real products and tile sums."""
+    channel = _channels(work)[peak.channel]
     h, w = channel.shape
-    x = (channel - float(channel.mean())).astype(np.complex64)
-    rows, cols = np.arange(h), np.arange(w)
     row_starts, col_starts = _tiles(h, w)
-    out = []
-    for i, p in enumerate(sorted(peaks, key=lambda p: -p.prominence)):
-        if i >= _SPREAD_PEAKS:
-            out.append(Peak(p.channel, p.fy, p.fx, p.prominence, 0.0))
-            continue
-        ex = np.exp(-2j * np.pi * p.fx * cols / w).astype(np.complex64)
-        ey = np.exp(-2j * np.pi * p.fy * rows / h).astype(np.complex64)
-        by_col = np.add.reduceat(x * ex[None, :], col_starts, axis=1)  # h x 4
-        amps = np.abs(np.add.reduceat(by_col * ey[:, None], row_starts, axis=0))  # 3 x 4
-        ordered = np.sort(amps.ravel())  # 12 tiles: the median is the mean of 6th and 7th
-        spread = float(0.5 * (ordered[5] + ordered[6]) / max(float(ordered[-1]), 1e-9))
-        out.append(Peak(p.channel, p.fy, p.fx, p.prominence, spread))
-    return out
+    cos_x, sin_x = _wave(w, peak.fx)
+    re = np.add.reduceat(channel * cos_x, col_starts, axis=1)  # h x 4
+    im = np.add.reduceat(channel * sin_x, col_starts, axis=1)
+    cos_y, sin_y = _wave(h, peak.fy)
+    by_tile = (re - 1j * im) * (cos_y - 1j * sin_y).reshape(-1, 1)
+    amps = np.abs(np.add.reduceat(by_tile, row_starts, axis=0))  # 3 x 4
+    ordered = np.sort(amps.ravel())  # 12 tiles: the median is the mean of 6th and 7th
+    return float(0.5 * (ordered[5] + ordered[6]) / max(float(ordered[-1]), 1e-9))
+
+
+@functools.lru_cache(maxsize=256)
+def _wave(length: int, cycles: int) -> tuple[Array, Array]:
+    """cos and sin of `cycles` periods over `length` samples, float32."""
+    phase = 2.0 * np.pi * cycles * np.arange(length) / length
+    return np.cos(phase).astype(np.float32), np.sin(phase).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=8)
@@ -135,55 +178,35 @@ def _window(height: int, width: int) -> Array:
 
 @functools.lru_cache(maxsize=8)
 def _band_index(height: int, width: int) -> Array:
-    """Flat indices of `_band`."""
-    return np.flatnonzero(_band(height, width))
-
-
-@functools.lru_cache(maxsize=8)
-def _band(height: int, width: int) -> Array:
-    """Bins of the half-plane whose frequency can be interference (unshifted layout)."""
+    """Flat indices, in a `half_spectrum` of a height x width picture, of the bins whose
+    frequency can be interference (each frequency once: fx = 0 only for fy > 0)."""
+    cols = (width - 1) // 2 + 1
     fy = np.fft.fftfreq(height)[:, None]
-    fx = np.fft.fftfreq(width)[None, :]
+    fx = (np.arange(cols) / width)[None, :]
     freq = np.hypot(fy, fx)
-    band = (freq >= _MIN_CYCLES / height) & (freq <= _MAX_FREQ)
-    half_plane = (fy > 0) | ((fy == 0) & (fx > 0))
-    return band & half_plane
+    band = (freq >= _MIN_CYCLES / height) & (freq <= _MAX_FREQ) & ((fx > 0) | (fy > 0))
+    return np.flatnonzero(band)
 
 
-def _channel_peaks(channel: Array, index: int) -> list[Peak]:
-    h, w = channel.shape
-    x = (channel - float(channel.mean())) * _window(h, w)
-    spectrum = cv2.dft(x, flags=cv2.DFT_COMPLEX_OUTPUT)
-    # decades of power: log10(|F|^2) = 2 ln|F| / ln 10, with OpenCV's fast log
-    level = cv2.log(cv2.magnitude(spectrum[:, :, 0], spectrum[:, :, 1]) + 1e-2) * _DECADES
-    ys, xs = _candidates(level)
-    if len(ys) == 0:
-        return []
-    around = np.full(len(ys), -np.inf, np.float32)
-    for dy, dx in _DIRECTIONS:
-        one = level[(ys + dy) % h, (xs + dx) % w]
-        other = level[(ys - dy) % h, (xs - dx) % w]
-        around = np.maximum(around, np.minimum(one, other))
-    prominence = (level[ys, xs] - around).tolist()
-    fys = np.where(ys <= h // 2, ys, ys - h).tolist()
-    fxs = np.where(xs <= w // 2, xs, xs - w).tolist()
-    return [Peak(index, fy, fx, p) for fy, fx, p in zip(fys, fxs, prominence, strict=True)]
+_PAD = _DISTANCE
+_DY = np.array([d[0] for d in _DIRECTIONS])[:, None]
+_DX = np.array([d[1] for d in _DIRECTIONS])[:, None]
+_NY, _NX = (a.ravel()[:, None] for a in np.mgrid[-2:3, -2:3])  # 5x5 neighbourhood
 
 
-def _candidates(level: Array) -> tuple[Array, Array]:
-    """The `_CANDIDATES` strongest local maxima (5x5) of the interference band."""
-    h, w = level.shape
-    band = _band_index(h, w)
-    values = level.ravel()[band]
-    keep = min(4 * _CANDIDATES, len(values))
-    top = band[np.argpartition(values, len(values) - keep)[-keep:]]
-    ys, xs = np.divmod(top, w)
-    neighbourhood = np.full(len(top), -np.inf, np.float32)
-    for dy in range(-2, 3):
-        for dx in range(-2, 3):
-            if dy or dx:
-                neighbourhood = np.maximum(neighbourhood, level[(ys + dy) % h, (xs + dx) % w])
-    peak = level[ys, xs] >= neighbourhood
-    ys, xs = ys[peak], xs[peak]
-    order = np.argsort(level[ys, xs])[-_CANDIDATES:]
-    return ys[order], xs[order]
+def _candidates(level: Array, ext: Array, band: Array) -> tuple[Array, Array, Array]:
+    """(channel, row, column) of the `_CANDIDATES` strongest local maxima (5x5) of the
+    interference band, per channel of the stacked `level`."""
+    channels, _, cols = level.shape
+    values = level.reshape(channels, -1)[:, band]
+    keep = min(4 * _CANDIDATES, values.shape[1])
+    top = band[np.argpartition(values, values.shape[1] - keep, axis=1)[:, -keep:]]
+    ys, xs = np.divmod(top, cols)
+    channel = np.arange(channels)[:, None]
+    here = level[channel, ys, xs]
+    around = ext[channel, ys + _NY[:, :, None] + _PAD, xs + _NX[:, :, None] + _PAD].max(axis=0)
+    ranked = np.where(here >= around, here, -np.inf)  # local maxima only (around has here)
+    order = np.argsort(ranked, axis=1)[:, -_CANDIDATES:]
+    chosen = np.take_along_axis(ranked, order, axis=1) > -np.inf
+    pick = (np.broadcast_to(channel, order.shape)[chosen], order[chosen])
+    return pick[0], ys[pick[0], pick[1]], xs[pick[0], pick[1]]

@@ -69,11 +69,16 @@ class DarkLimits(_Limits):
 
 class OverexposedLimits(_Limits):
     """Over-exposed: at least `bright_min` of the pixels at 235+ with a mean of `mean_min`
-    or more, or a mean of `mean_max` or more."""
+    or more, or a mean of `mean_max` or more; or, against the baseline, a mean of
+    `relative_mean_min` or more and `relative_min` x the baseline's, with at least
+    `relative_bright_min` of the pixels clipped (a washed-out view of a darker scene)."""
 
     bright_min: float = Field(0.3, ge=0, le=1)
     mean_min: float = Field(180.0, ge=0, le=255)
     mean_max: float = Field(215.0, ge=0, le=255)
+    relative_min: float = Field(1.45, ge=1)
+    relative_mean_min: float = Field(165.0, ge=0, le=255)
+    relative_bright_min: float = Field(0.1, ge=0, le=1)
 
 
 class ColorCastLimits(_Limits):
@@ -114,7 +119,11 @@ class OcclusionLimits(_Limits):
       (cloth, hand, paint), while at most `revealed_max` x that many show more than before;
     - textured cover (leaves): `changed_min` or more changed, the best-matching cells are
       still in place (`anchored_min`), and `revealed_textured` or more newly show detail;
-    - clutter: `cluttered_min` or more became far busier than the scene was.
+    - clutter: `cluttered_min` or more became far busier than the scene was;
+    - a soft cover (leaves, a web, a wet smear near the lens): `soft_changed_min` or more
+      changed, the view is not displaced (see `SceneChangeLimits`), and the picture's
+      sharpness fell below `soft_sharpness_max` x the baseline's: whatever is that close to
+      the lens is out of focus, while a camera that moved keeps its focus.
     """
 
     covered_min: float = Field(0.3, ge=0, le=1)
@@ -123,13 +132,28 @@ class OcclusionLimits(_Limits):
     anchored_min: float = Field(0.9, ge=-1, le=1)
     revealed_textured: float = Field(0.1, ge=0, le=1)
     cluttered_min: float = Field(0.35, ge=0, le=1)
+    soft_changed_min: float = Field(0.45, ge=0, le=1)
+    soft_sharpness_max: float = Field(0.9, ge=0, le=2)
 
 
 class SceneChangeLimits(_Limits):
     """Scene change: at least `changed_min` of the cells differ from the baseline and the
-    change is not a covered lens (see `OcclusionLimits`)."""
+    change is not a covered lens (see `OcclusionLimits`); or the view is found displaced
+    (see `motion.Motion`): once `motion_changed_min` of the cells differ, the best
+    displaced match has a correlation of `motion_similarity_min` or more, beats the match
+    in place by `motion_gain_min`, and matches `motion_blocks_min` more of the blocks; or,
+    for a closer match (`motion_similarity_strong`), by `motion_gain_strong` and
+    `motion_blocks_strong`. A displaced view is not an occlusion, however blank its new
+    part, nor are the new view's own periodic patterns stripes."""
 
     changed_min: float = Field(0.55, ge=0, le=1)
+    motion_changed_min: float = Field(0.3, ge=0, le=1)
+    motion_similarity_min: float = Field(0.3, ge=-1, le=1)
+    motion_gain_min: float = Field(0.15, ge=0, le=2)
+    motion_blocks_min: float = Field(0.25, ge=-1, le=1)
+    motion_similarity_strong: float = Field(0.5, ge=-1, le=1)
+    motion_gain_strong: float = Field(0.1, ge=0, le=2)
+    motion_blocks_strong: float = Field(0.1, ge=-1, le=1)
 
 
 class IrCutLimits(_Limits):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -154,7 +156,7 @@ def test_cli_exit_2_on_unreadable_input_but_diagnoses_the_rest(files: dict[str, 
         _app(), ["diagnose", str(files["broken"]), str(files["black"]), "--json"]
     )
     assert result.exit_code == 2
-    assert "broken.jpg" in result.stderr and "unreadable picture (decode)" in result.stderr
+    assert "broken.jpg" in result.stderr and "corrupt JPEG: truncated" in result.stderr
     (line,) = result.stdout.splitlines()
     assert json.loads(line)["faults"] == ["signal_loss"]
 
@@ -173,3 +175,55 @@ def test_cli_table_without_json(files: dict[str, Path]) -> None:
     assert result.exit_code == 0
     assert "Picture diagnosis" in result.stdout
     assert "signal_loss" in result.stdout and " ok " in result.stdout
+
+
+def _vmon_diagnose(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real command in its own process: FFmpeg writes to the process's stderr itself."""
+    code = "import sys; from vmon.cli import app; sys.argv[0] = 'vmon'; app()"
+    return subprocess.run(
+        [sys.executable, "-c", code, "diagnose", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def _corrupt_pictures(d: Path, healthy: Path) -> dict[str, Path]:
+    rng = np.random.default_rng(7)
+    out = {
+        "noise.jpg": rng.integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+        "words.jpeg": b"a text file given the name of a picture\n" * 20,
+        "cut.jpg": healthy.read_bytes()[:4000],
+        "flipped.png": b"\x89PNG\r\n\x1a\n" + rng.integers(0, 256, 900, np.uint8).tobytes(),
+    }
+    for name, data in out.items():
+        (d / name).write_bytes(data)
+    return {name: d / name for name in out}
+
+
+def test_corrupt_picture_gives_the_picture_error_and_no_ffmpeg_chatter(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    paths = _corrupt_pictures(tmp_path, files["healthy"])
+    result = _vmon_diagnose(*(str(p) for p in paths.values()), "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(paths), result.stderr  # one line per file, nothing else
+    for line, (name, path) in zip(lines, paths.items(), strict=True):
+        kind = "PNG" if name.endswith(".png") else "JPEG"
+        assert line.startswith(f"vmon diagnose: {path}: corrupt {kind}: "), line
+    assert "truncated" in lines[2]
+    assert "video" not in result.stderr and "mjpeg" not in result.stderr
+
+
+def test_damaged_video_is_diagnosed_without_ffmpeg_chatter(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    data = bytearray(files["video"].read_bytes())
+    for k in range(4000, len(data), 97):  # damage the JPEG data of every frame
+        data[k] ^= 0x5A
+    damaged = tmp_path / "damaged.avi"
+    damaged.write_bytes(bytes(data))
+    result = _vmon_diagnose(str(damaged), "--json", "--every", "20")
+    assert result.returncode in (0, 2)
+    assert "[mjpeg" not in result.stderr and "error" not in result.stderr.lower(), result.stderr
+    assert all(json.loads(line)["path"] == str(damaged) for line in result.stdout.splitlines())

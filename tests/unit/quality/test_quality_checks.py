@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.quality import FAULTS
+from probes.quality import FAULTS, Baseline
 
 from .conftest import SEEDS, Judge
 
@@ -99,3 +99,58 @@ def test_checks_without_history_are_not_judged() -> None:
     for name in ("frozen", "occlusion", "scene_change"):
         assert not evidence.verdicts[name].judged
         assert name not in evidence.scores
+
+
+def test_fine_stripes_are_found_at_the_quarter_scale(judge: Judge) -> None:
+    """Bands 3.5 % of the height apart (the finest the issue lists), horizontal and tilted."""
+    import math
+
+    import numpy as np
+
+    from probes.quality import diagnose
+    from vmon.sim import scenes
+
+    from .conftest import NANJING, NOON, H, W, jpeg_frame
+
+    base = scenes.scene("healthy", seed=4, width=W, height=H, t=100.0).astype(np.float32)
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    for angle in (0.0, 25.0):
+        rad = math.radians(angle)
+        band = 20.0 * np.sin((yy * math.cos(rad) + xx * math.sin(rad)) / (0.035 * H) * 2 * math.pi)
+        img = np.clip(base + band[:, :, None], 0, 255).astype(np.uint8)
+        evidence = diagnose(jpeg_frame(img), lat=NANJING[0], lon=NANJING[1], when=NOON)
+        assert "stripes" in evidence.faults, (angle, evidence.verdicts["stripes"])
+
+
+def test_washed_out_view_is_overexposed_against_its_baseline(
+    baselines: dict[int, Baseline],
+) -> None:
+    """Brighter than the camera's own normal by half, with clipped highlights (but too few,
+    and a mean too low, for the absolute limits)."""
+    import numpy as np
+
+    from probes.quality import diagnose
+    from vmon.sim import scenes
+
+    from .conftest import NANJING, NOON, H, W, jpeg_frame
+
+    healthy = scenes.scene("healthy", seed=2, width=W, height=H, t=100.0).astype(np.float32)
+    washed = jpeg_frame(np.clip(healthy * 1.7 + 25.0, 0, 255).astype(np.uint8))
+    evidence = diagnose(washed, baseline=baselines[2], lat=NANJING[0], lon=NANJING[1], when=NOON)
+    verdict = evidence.verdicts["overexposed"]
+    assert verdict.details["mean"] >= 1.45 * verdict.details["reference"]
+    assert "overexposed" in evidence.faults, evidence.to_dict()
+    unlearnt = diagnose(washed, lat=NANJING[0], lon=NANJING[1], when=NOON)
+    assert "reference" not in unlearnt.verdicts["overexposed"].details
+
+
+def test_at_night_a_cover_explains_the_glare_not_the_reverse() -> None:
+    from probes.quality import Verdict, arbitrate
+
+    verdicts = {
+        "overexposed": Verdict("overexposed", 0.6, True, {}),
+        "occlusion": Verdict("occlusion", 0.8, True, {}),
+        "blur": Verdict("blur", 0.2, True, {}),
+    }
+    assert arbitrate(verdicts, "night")[0] == ["occlusion"]
+    assert arbitrate(verdicts, "day")[0] == ["overexposed"]

@@ -68,3 +68,26 @@ def test_without_coordinates_a_colour_night_matches_the_night_reference(baseline
     colour_night = jpeg_frame(scenes.scene("night", seed=3, width=W, height=H, t=90.0))
     assert diagnose(colour_night).day_night == "day"  # colour, no coordinates: cannot tell
     assert diagnose(colour_night, baseline=baseline).day_night == "night"
+
+
+def test_too_dark_day_picture_without_coordinates_is_too_dark() -> None:
+    """A day picture short of light (no grain: day-time gain) is not taken for night."""
+    from probes.quality import Diagnoser
+
+    camera = Diagnoser()
+    for t in (0.0, 10.0, 20.0, 30.0):
+        camera.reference_frame(
+            jpeg_frame(scenes.scene("healthy", seed=1, width=W, height=H, t=t)), "day"
+        )
+        camera.reference_frame(
+            jpeg_frame(scenes.scene("night_ir", seed=1, width=W, height=H, t=t)), "night"
+        )
+    for t in (100.0, 200.0):
+        dark = jpeg_frame(scenes.scene("too_dark", seed=1, width=W, height=H, t=t))
+        evidence = camera.diagnose(dark)
+        assert evidence.day_night == "day"
+        assert "too_dark" in evidence.faults and "night_unusable" not in evidence.faults
+    grainy = jpeg_frame(scenes.scene("night_unusable", seed=1, width=W, height=H, t=300.0))
+    assert camera.diagnose(grainy).day_night == "night"  # dark and grainy: a night picture
+    healthy_night = jpeg_frame(scenes.scene("night_ir", seed=1, width=W, height=H, t=400.0))
+    assert camera.diagnose(healthy_night).faults == []

@@ -1,0 +1,159 @@
+"""Global motion: did the camera's view move (pan, tilt, roll, zoom) against its baseline?
+
+A moved camera still sees much of its old view, displaced: a pan or tilt shifts it, a roll
+turns it, a zoom magnifies its middle. So the reference thumbnail is warped by a few
+candidate zooms and rolls, the remaining shift is found by phase correlation, and the
+warped, shifted reference is compared with the current thumbnail over their overlap.
+
+Both thumbnails are high-passed first (less a Gaussian blur of 3 px): what stays is the
+view's structure, not the lighting, which at night moves with the camera (an infrared
+lamp's bright middle) and would otherwise pin the match in place.
+
+The view moved when the best displaced match is good (`similarity`), clearly better than
+the match in place (`gain` over `identity`), and matches block by block over the overlap
+(`blocks`: share of textured 8x9 blocks whose correlation is high, less that share in
+place). That last test keeps out a cover: a blurry hand or cloth may correlate loosely
+with some displaced view as a whole, but not block by block. A frame that is merely busy
+(passers-by, a bus) matches best in place.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from probes.quality.baseline import Reference
+from probes.quality.work import THUMB_SIZE, Array, Work
+
+__all__ = ["Motion", "global_motion"]
+
+_SCALES = (1.4, 1.8)  # optical zooms tried (1 is always tried)
+_ANGLES = (-13.0, 13.0)  # rolls tried, degrees
+_STILL = (1.5, 1.0)  # thumbnail pixels (x, y): a smaller shift is no movement
+_BLOCK = (8, 9)  # block width, height in thumbnail pixels
+_BLOCK_MATCH = 0.6  # correlation above which a block matches
+_TEXTURE = 1.0  # mean square (levels^2) a high-passed block needs to be judged
+_MIN_OVERLAP = 200  # thumbnail pixels a comparison needs
+
+
+@dataclass(frozen=True)
+class Motion:
+    """The best displaced match of the view: `similarity` (correlation, -1 to 1) and its
+    `identity` counterpart in place, `blocks` (share of matching blocks displaced less the
+    share in place, `in_place`), and the transform: `shift` (fractions of the width and height),
+    `zoom`, `angle` (degrees)."""
+
+    similarity: float
+    identity: float
+    blocks: float
+    in_place: float = 0.0
+    shift: tuple[float, float] = (0.0, 0.0)
+    zoom: float = 1.0
+    angle: float = 0.0
+
+    @property
+    def gain(self) -> float:
+        """How much better the displaced match is than the match in place."""
+        return self.similarity - self.identity
+
+
+def global_motion(work: Work, ref: Reference) -> Motion:
+    """The best displaced match of `work`'s thumbnail with the reference's."""
+    return work.memo(f"motion:{id(ref)}", lambda: _motion(_highpass(work.thumb), ref))
+
+
+def _highpass(thumb: Array) -> Array:
+    return thumb - cv2.GaussianBlur(thumb, (0, 0), 3.0)
+
+
+@dataclass(frozen=True)
+class _Match:
+    """One candidate transform applied to the reference: its correlation with the current
+    thumbnail, the warped reference and where it covers the frame."""
+
+    similarity: float
+    aligned: Array
+    mask: Array
+    shift: tuple[float, float]
+    zoom: float
+    angle: float
+
+
+def _motion(current: Array, ref: Reference) -> Motion:
+    reference = _highpass(ref.thumb)
+    if float(np.mean(current * current)) < _TEXTURE or float(np.mean(reference**2)) < _TEXTURE:
+        return Motion(-1.0, -1.0, 0.0)  # a blank picture (or reference) shows no view
+    ones = np.ones_like(reference)
+    identity = _correlation(current, reference, ones)
+    in_place = _matching_blocks(current, reference, ones)
+    matches = [_displaced(current, reference, ones, zoom, angle) for zoom, angle in _candidates()]
+    found = [m for m in matches if m is not None]
+    if not found:
+        return Motion(-1.0, identity, 0.0, in_place)
+    best = max(found, key=lambda m: m.similarity)
+    blocks = _matching_blocks(current, best.aligned, best.mask) - in_place
+    return Motion(best.similarity, identity, blocks, in_place, best.shift, best.zoom, best.angle)
+
+
+@functools.cache
+def _candidates() -> tuple[tuple[float, float], ...]:
+    return ((1.0, 0.0), *((s, 0.0) for s in _SCALES), *((1.0, a) for a in _ANGLES))
+
+
+@functools.cache
+def _window() -> Array:
+    return cv2.createHanningWindow(THUMB_SIZE, cv2.CV_32F)
+
+
+def _displaced(
+    current: Array, reference: Array, ones: Array, zoom: float, angle: float
+) -> _Match | None:
+    """The reference zoomed, rolled, then shifted by phase correlation onto `current`;
+    None when that is no movement at all."""
+    w, h = THUMB_SIZE
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
+    warped = cv2.warpAffine(reference, turn, THUMB_SIZE)
+    # OpenCV's phaseCorrelate windows its inputs in place: hand it a copy of `current`
+    (dx, dy), _ = cv2.phaseCorrelate(warped, current.copy(), _window())
+    if (zoom, angle) == (1.0, 0.0) and abs(dx) < _STILL[0] and abs(dy) < _STILL[1]:
+        return None
+    turn[0, 2] += dx
+    turn[1, 2] += dy
+    aligned, mask = cv2.split(cv2.warpAffine(cv2.merge([reference, ones]), turn, THUMB_SIZE))
+    similarity = _correlation(current, aligned, mask)
+    return _Match(similarity, aligned, mask, (dx / w, dy / h), zoom, angle)
+
+
+def _correlation(a: Array, b: Array, mask: Array) -> float:
+    """Zero-mean normalised correlation of `a` and `b` where `mask` is (nearly) 1."""
+    inside = mask > 0.5
+    if np.count_nonzero(inside) < _MIN_OVERLAP:
+        return -1.0
+    x, y = a[inside], b[inside]
+    x, y = x - x.mean(), y - y.mean()
+    norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
+    return float(np.dot(x, y)) / norm if norm > 0 else -1.0
+
+
+def _block_means(x: Array) -> Array:
+    bw, bh = _BLOCK
+    rows, cols = x.shape[0] // bh, x.shape[1] // bw
+    return cv2.resize(x[: rows * bh, : cols * bw], (cols, rows), interpolation=cv2.INTER_AREA)
+
+
+def _matching_blocks(a: Array, b: Array, mask: Array) -> float:
+    """Share of the textured blocks wholly inside `mask` whose correlation is high."""
+    ma, mb = _block_means(a), _block_means(b)
+    ea = _block_means(a * a) - ma * ma
+    eb = _block_means(b * b) - mb * mb
+    cov = _block_means(a * b) - ma * mb
+    inside = _block_means(np.where(mask > 0.99, 1.0, 0.0).astype(np.float32)) > 0.999
+    judged = inside & (ea >= _TEXTURE) & (eb >= _TEXTURE)
+    count = np.count_nonzero(judged)
+    if count < 4:
+        return 0.0
+    corr = cov / np.sqrt(np.maximum(ea * eb, 1e-9))
+    return float(np.count_nonzero(judged & (corr > _BLOCK_MATCH))) / float(count)
