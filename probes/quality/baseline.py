@@ -12,8 +12,9 @@ serialises to a few kilobytes (`to_bytes`, `from_bytes`; at most 16 KB).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -32,6 +33,7 @@ MAX_BYTES = 16 * 1024
 STATS = ("mean", "sharpness", "contrast", "a", "b", "saturation", "noise")
 _MAGIC = b"VQB1"
 _MAX_PEAKS = 16
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,6 +46,19 @@ class Reference:
     stats: dict[str, float]
     peaks: list[Peak] = field(default_factory=list)
     frames: int = 1
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per state of this reference: what the comparisons derive from
+        it (gradients, high-passed and warped thumbnails, spectra) is the same for every
+        frame judged against it, until it learns again (or its thumbnail is replaced)."""
+        stamp = (self.frames, id(self.thumb))
+        if self._derived.get("") != stamp:
+            self._derived = {"": stamp}
+        if key not in self._derived:
+            self._derived[key] = compute()
+        result: T = self._derived[key]
+        return result
 
     @classmethod
     def of(cls, work: Work) -> Reference:
@@ -64,6 +79,7 @@ class Reference:
     def learn(self, work: Work, rate: float) -> None:
         """Blend a healthy frame in: as an average until ready, then with weight `rate`."""
         weight = max(1.0 / (self.frames + 1), rate)
+        self._derived = {}
         self.thumb += weight * (work.thumb - self.thumb)
         self.cells += weight * (texture_cells(work) - self.cells)
         self.crisp += weight * (crisp_cells(work) - self.crisp)

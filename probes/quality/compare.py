@@ -101,31 +101,52 @@ def _anchored(cosine: Array, had: Array) -> float:
     return float(values[int(len(values) * 0.8) :].mean())
 
 
-def _structure(current: Array, reference: Array) -> tuple[Array, Array, float]:
+@dataclass(frozen=True)
+class _RefCells:
+    """What the comparison derives from a reference's thumbnail, once per reference."""
+
+    gx: Array
+    gy: Array
+    energy: Array
+    had: Array
+    median: float
+    levels: Array
+
+
+def _ref_cells(ref: Reference) -> _RefCells:
+    def compute() -> _RefCells:
+        thumb = ref.thumb
+        gx, gy = cv2.Sobel(thumb, cv2.CV_32F, 1, 0), cv2.Sobel(thumb, cv2.CV_32F, 0, 1)
+        energy = _cell_mean(gx * gx + gy * gy)
+        had = energy >= (8.0 * _STRUCTURE_MIN) ** 2
+        return _RefCells(gx, gy, energy, had, _median(thumb), _cell_mean(thumb))
+
+    return ref.derived("compare", compute)
+
+
+def _structure(current: Array, ref: _RefCells) -> tuple[Array, Array, float]:
     """Per cell: whether its structure differs from the reference's, and whether either
     has structure at all. Structure differs when the gradients point elsewhere (cosine
     under `_SIMILAR`) or have faded far more than in the rest of the picture (`_FADED`):
     a veil over part of the lens, not the whole picture's loss of contrast."""
     cx, cy = cv2.Sobel(current, cv2.CV_32F, 1, 0), cv2.Sobel(current, cv2.CV_32F, 0, 1)
-    rx, ry = cv2.Sobel(reference, cv2.CV_32F, 1, 0), cv2.Sobel(reference, cv2.CV_32F, 0, 1)
-    dot = _cell_mean(cx * rx + cy * ry)
+    dot = _cell_mean(cx * ref.gx + cy * ref.gy)
     energy_c = _cell_mean(cx * cx + cy * cy)
-    energy_r = _cell_mean(rx * rx + ry * ry)
+    energy_r, had = ref.energy, ref.had
     cosine = dot / np.sqrt(np.maximum(energy_c * energy_r, 1e-6))
     informative = np.maximum(energy_c, energy_r) >= (8.0 * _STRUCTURE_MIN) ** 2
     kept = energy_c / np.maximum(energy_r, 1e-6)
-    had = energy_r >= (8.0 * _STRUCTURE_MIN) ** 2
     typical = _median(kept[had]) if had.any() else 1.0
     faded = had & (kept < _FADED * typical)
     return (cosine < _SIMILAR) | faded, informative, _anchored(cosine, had)
 
 
 def _compare(work: Work, ref: Reference) -> Comparison:
-    current = work.thumb
-    gain = _median(ref.thumb) / max(_median(current), 1.0)
+    current, cells = work.thumb, _ref_cells(ref)
+    gain = cells.median / max(_median(current), 1.0)
     gain = min(max(gain, 0.25), 4.0)
-    structure_differs, informative, anchored = _structure(current, ref.thumb)
-    level_diff = np.abs(_cell_mean(current * gain) - _cell_mean(ref.thumb))
+    structure_differs, informative, anchored = _structure(current, cells)
+    level_diff = np.abs(_cell_mean(current) * gain - cells.levels)
     differs = np.where(informative, structure_differs, level_diff > _LEVEL_CHANGE)
     ratio = (texture_cells(work) + 0.5) / (ref.cells + 0.5)
     crisp = crisp_cells(work)

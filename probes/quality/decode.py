@@ -28,10 +28,14 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 8K UHD is 33 Mpx
 MIN_SIDE = 16
 MAX_SCANS = 64  # a progressive JPEG with more scans than this is built to burn CPU
+# Cameras keep their sensor's geometry: an EXIF orientation tag must not rotate the picture
+# (the baseline, the cells and the stripes' direction are all in sensor coordinates).
+_KEEP = cv2.IMREAD_IGNORE_ORIENTATION
+_FULL = cv2.IMREAD_COLOR | _KEEP
 _REDUCED = (
-    (8, cv2.IMREAD_REDUCED_COLOR_8),
-    (4, cv2.IMREAD_REDUCED_COLOR_4),
-    (2, cv2.IMREAD_REDUCED_COLOR_2),
+    (8, cv2.IMREAD_REDUCED_COLOR_8 | _KEEP),
+    (4, cv2.IMREAD_REDUCED_COLOR_4 | _KEEP),
+    (2, cv2.IMREAD_REDUCED_COLOR_2 | _KEEP),
 )
 
 
@@ -53,7 +57,7 @@ def decode_image(
         raise ImageError("too_large", f"{len(data)} bytes")
     header = read_header(bytes(data[:65536]))
     _check_size(header.width, header.height, max_pixels)
-    flag = cv2.IMREAD_COLOR
+    flag = _FULL
     if header.format == "jpeg":
         _check_jpeg(data, header)
         flag = _reduction(header.width, min_width)
@@ -117,4 +121,4 @@ def _reduction(width: int, min_width: int) -> int:
     for factor, flag in _REDUCED:
         if width // factor >= min_width:
             return flag
-    return cv2.IMREAD_COLOR
+    return _FULL

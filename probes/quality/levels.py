@@ -12,6 +12,8 @@ from probes.quality.work import Work
 
 __all__ = ["Levels", "levels", "uniformity"]
 
+_GRAY = np.arange(256, dtype=np.float64)
+
 
 @dataclass(frozen=True)
 class Levels:
@@ -46,7 +48,7 @@ def _levels(work: Work) -> Levels:
     cum = np.cumsum(counts)
     pct = np.searchsorted(cum, np.array([0.02, 0.05, 0.5, 0.95, 0.98]) * total)
     return Levels(
-        mean=float(cv2.mean(work.gray)[0]),
+        mean=float(counts.astype(np.float64) @ _GRAY) / total,  # the histogram's integer sum
         p2=float(pct[0]),
         p5=float(pct[1]),
         p50=float(pct[2]),

@@ -82,14 +82,53 @@ class _Match:
     angle: float
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """The reference high-passed, zoomed and rolled by one candidate (`turn`), before the
+    shift that phase correlation finds."""
+
+    warped: Array
+    turn: Array
+    zoom: float
+    angle: float
+
+
+@dataclass(frozen=True)
+class _RefView:
+    """What the motion estimate derives from a reference, once per reference."""
+
+    highpass: Array
+    stacked: Array  # the high-passed thumbnail and a plane of ones (its coverage once warped)
+    textured: bool
+    candidates: tuple[_Candidate, ...]
+
+
+def _ref_view(ref: Reference) -> _RefView:
+    def compute() -> _RefView:
+        reference = _highpass(ref.thumb)
+        w, h = THUMB_SIZE
+        candidates = []
+        for zoom, angle in _candidates():
+            turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
+            candidates.append(
+                _Candidate(cv2.warpAffine(reference, turn, THUMB_SIZE), turn, zoom, angle)
+            )
+        stacked = cv2.merge([reference, np.ones_like(reference)])
+        textured = float(np.mean(reference**2)) >= _TEXTURE
+        return _RefView(reference, stacked, textured, tuple(candidates))
+
+    return ref.derived("motion", compute)
+
+
 def _motion(current: Array, ref: Reference) -> Motion:
-    reference = _highpass(ref.thumb)
-    if float(np.mean(current * current)) < _TEXTURE or float(np.mean(reference**2)) < _TEXTURE:
+    view = _ref_view(ref)
+    if float(np.mean(current * current)) < _TEXTURE or not view.textured:
         return Motion(-1.0, -1.0, 0.0)  # a blank picture (or reference) shows no view
-    ones = np.ones_like(reference)
+    reference = view.highpass
+    ones = _ones()
     identity = _correlation(current, reference, ones)
     in_place = _matching_blocks(current, reference, ones)
-    matches = [_displaced(current, reference, ones, zoom, angle) for zoom, angle in _candidates()]
+    matches = [_displaced(current, view, c) for c in view.candidates]
     found = [m for m in matches if m is not None]
     if not found:
         return Motion(-1.0, identity, 0.0, in_place)
@@ -108,21 +147,26 @@ def _window() -> Array:
     return cv2.createHanningWindow(THUMB_SIZE, cv2.CV_32F)
 
 
-def _displaced(
-    current: Array, reference: Array, ones: Array, zoom: float, angle: float
-) -> _Match | None:
+@functools.cache
+def _ones() -> Array:
+    ones = np.ones((THUMB_SIZE[1], THUMB_SIZE[0]), np.float32)
+    ones.flags.writeable = False
+    return ones
+
+
+def _displaced(current: Array, view: _RefView, candidate: _Candidate) -> _Match | None:
     """The reference zoomed, rolled, then shifted by phase correlation onto `current`;
     None when that is no movement at all."""
     w, h = THUMB_SIZE
-    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
-    warped = cv2.warpAffine(reference, turn, THUMB_SIZE)
-    # OpenCV's phaseCorrelate windows its inputs in place: hand it a copy of `current`
-    (dx, dy), _ = cv2.phaseCorrelate(warped, current.copy(), _window())
+    # OpenCV's phaseCorrelate windows its inputs in place: hand it copies
+    (dx, dy), _ = cv2.phaseCorrelate(candidate.warped.copy(), current.copy(), _window())
+    zoom, angle = candidate.zoom, candidate.angle
     if (zoom, angle) == (1.0, 0.0) and abs(dx) < _STILL[0] and abs(dy) < _STILL[1]:
         return None
+    turn = candidate.turn.copy()
     turn[0, 2] += dx
     turn[1, 2] += dy
-    aligned, mask = cv2.split(cv2.warpAffine(cv2.merge([reference, ones]), turn, THUMB_SIZE))
+    aligned, mask = cv2.split(cv2.warpAffine(view.stacked, turn, THUMB_SIZE))
     similarity = _correlation(current, aligned, mask)
     return _Match(similarity, aligned, mask, (dx / w, dy / h), zoom, angle)
 

@@ -93,3 +93,31 @@ def test_a_naturally_soft_camera_learns_its_baseline_and_stops_alarming() -> Non
     for _ in range(4):
         still_blank.diagnose(jpeg_frame(scenes.scene("black", seed=3, width=W, height=H)))
     assert still_blank.baseline.reference("day") is None  # a blank screen is never learnt
+
+
+def test_derived_arrays_follow_the_reference_as_it_learns() -> None:
+    """What the comparisons derive from a reference is kept per reference, and is
+    recomputed once the reference learns a frame: the same results as a fresh copy."""
+    import copy
+
+    from probes.quality.compare import compare
+    from probes.quality.motion import global_motion
+
+    def frame(kind: str, t: float) -> np.ndarray:
+        return jpeg_frame(scenes.scene(kind, seed=2, width=W, height=H, t=t))
+
+    baseline = Baseline()
+    for t in (10.0, 40.0, 70.0):
+        baseline.learn(prepare(frame("healthy", t)), "day")
+    ref = baseline.reference("day")
+    assert ref is not None
+    moved = frame("moved", 100.0)
+    compare(prepare(moved), ref), global_motion(prepare(moved), ref)  # fill the cache
+    baseline.learn(prepare(frame("healthy", 130.0)), "day")
+    fresh = copy.deepcopy(ref)
+    fresh._derived = {}
+    assert compare(prepare(moved), ref) == compare(prepare(moved), fresh)
+    assert global_motion(prepare(moved), ref) == global_motion(prepare(moved), fresh)
+    ref.thumb = ref.thumb + 40.0  # a replaced thumbnail is noticed too
+    fresh.thumb = ref.thumb.copy()
+    assert compare(prepare(moved), ref) == compare(prepare(moved), fresh)

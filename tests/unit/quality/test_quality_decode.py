@@ -175,3 +175,28 @@ def test_image_error_maps_to_the_probe_contract() -> None:
     assert isinstance(error, ProbeError)
     assert error.reason is Reason.DECODE
     assert "too_large" in error.message
+
+
+def _with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """`jpeg` with an EXIF APP1 segment holding one tag: Orientation (0x0112)."""
+    ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd + struct.pack(">I", 0)
+    body = b"Exif\x00\x00" + tiff
+    app1 = b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+    return jpeg[:2] + app1 + jpeg[2:]
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1920, 1080)])
+def test_exif_orientation_is_ignored(size: tuple[int, int]) -> None:
+    """IP cameras keep the sensor's geometry: orientation 6 (rotate 90) must not turn it."""
+    width, height = size
+    img = scenes.scene("healthy", seed=3, width=width, height=height)
+    data = _with_exif_orientation(_jpeg(img), 6)
+    rotated = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert rotated is not None
+    assert rotated.shape[:2] == (width, height)  # the tag is real: plain decoding turns it
+    out = decode_image(data)
+    assert out.shape[1] > out.shape[0]
+    expect = cv2.resize(img, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_AREA)
+    diff = np.abs(out.astype(np.int16) - expect.astype(np.int16))
+    assert float(diff.mean()) < 8.0
