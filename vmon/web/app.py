@@ -72,8 +72,8 @@ def create_app(monitor: Monitor) -> FastAPI:
 
     @app.get("/metrics")
     async def metrics() -> Response:
-        # on the event loop (in chunks), so the engine never changes a camera mid-render
-        return Response(await monitor.metrics.render_async(), media_type=CONTENT_TYPE)
+        # on the event loop, so the engine cannot change the fleet while it is rendered
+        return Response(monitor.metrics.render(), media_type=CONTENT_TYPE)
 
     @app.get("/-/healthy")
     def healthy() -> Response:

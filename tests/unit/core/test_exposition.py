@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 import time
@@ -76,26 +75,3 @@ def test_a_render_from_cache_equals_a_fresh_one_after_changes() -> None:
     assert len(families["vmon_camera_info"].samples) == 49
     scores = families["vmon_camera_picture_score"].samples
     assert len(scores) == 49 * 12 and all(0 <= s.value <= 1 for s in scores)
-
-
-async def test_the_async_render_equals_the_plain_one_and_lets_the_loop_run() -> None:
-    rng, now = random.Random(5), time.time()
-    fleet = _fleet(120, rng, now)
-    fleet.flush(now + 1)
-    ticks = 0
-
-    async def other_work() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    runner = asyncio.create_task(other_work())
-    body = await MetricsRenderer(fleet).render_async(chunk=10)
-    runner.cancel()
-    assert ticks >= 10, "the loop ran other work between chunks"
-
-    def lines(text: bytes) -> list[str]:
-        return [ln for ln in text.decode().splitlines() if "collector_duration" not in ln]
-
-    assert lines(body) == lines(MetricsRenderer(fleet).render())
