@@ -21,7 +21,7 @@ from yarl import URL
 from probes.base import ProbeError, Reason
 from probes.frame_errors import classify_aiohttp_error, connection_lost
 from probes.frame_urls import CameraUrl, redact
-from probes.http_session import LoopSession
+from probes.http_session import LoopSession, read_capped
 
 __all__ = ["CONNECTION_LIMIT", "Reply", "SnapshotHttp", "request_url"]
 
@@ -116,29 +116,6 @@ class SnapshotHttp:
     async def aclose(self) -> None:
         """Close the session and its pooled connections."""
         await self._sessions.aclose()
-
-
-async def read_capped(response: aiohttp.ClientResponse, cap: int, what: str) -> bytes:
-    """The body, read chunk by chunk; the connection is dropped once `cap` is passed."""
-    encoding = response.headers.get("Content-Encoding", "identity").lower()
-    if encoding not in ("identity", ""):
-        response.close()
-        raise ProbeError(Reason.PROTOCOL, f"{what}: unrequested Content-Encoding {encoding}")
-    declared = response.content_length
-    if declared is not None and declared > cap:
-        response.close()
-        raise ProbeError(
-            Reason.PROTOCOL, f"{what} declares {declared} bytes, above the limit of {cap}"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        size += len(chunk)
-        if size > cap:
-            response.close()
-            raise ProbeError(Reason.PROTOCOL, f"{what} longer than the limit of {cap} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def _read_small(response: aiohttp.ClientResponse) -> bytes:

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 import aiohttp
 
-__all__ = ["LoopSession"]
+from probes.base import ProbeError, Reason
+
+__all__ = ["LoopSession", "read_capped"]
 
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
 
@@ -63,3 +65,26 @@ class LoopSession:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+async def read_capped(response: aiohttp.ClientResponse, cap: int, what: str) -> bytes:
+    """The body, read chunk by chunk; the connection is dropped once `cap` is passed."""
+    encoding = response.headers.get("Content-Encoding", "identity").lower()
+    if encoding not in ("identity", ""):
+        response.close()
+        raise ProbeError(Reason.PROTOCOL, f"{what}: unrequested Content-Encoding {encoding}")
+    declared = response.content_length
+    if declared is not None and declared > cap:
+        response.close()
+        raise ProbeError(
+            Reason.PROTOCOL, f"{what} declares {declared} bytes, above the limit of {cap}"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > cap:
+            response.close()
+            raise ProbeError(Reason.PROTOCOL, f"{what} larger than the limit of {cap} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

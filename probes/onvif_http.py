@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from probes.base import Deadline, ProbeError, Reason
-from probes.http_session import LoopSession
+from probes.http_session import LoopSession, read_capped
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "HttpReply", "SoapHttp"]
 
@@ -93,7 +93,7 @@ class SoapHttp:
             async with asyncio.timeout(deadline.remaining()):
                 headers = {"Content-Type": ctype}
                 async with session.post(url, data=data, headers=headers) as response:
-                    content = await _read(response, what, cap)
+                    content = await read_capped(response, cap, what)
                     return HttpReply(
                         response.status, content, response.content_type, response.charset,
                         response.headers.get("Date"),
@@ -125,26 +125,6 @@ def _lost(exc: BaseException) -> bool:
     return isinstance(exc, aiohttp.ClientOSError) and not isinstance(
         exc, aiohttp.ClientConnectorError
     )
-
-
-async def _read(response: aiohttp.ClientResponse, what: str, cap: int) -> bytes:
-    """The body, read chunk by chunk; the connection is dropped once `cap` is passed."""
-    encoding = response.headers.get("Content-Encoding", "identity").lower()
-    if encoding not in ("identity", ""):
-        response.close()
-        raise ProbeError(Reason.PROTOCOL, f"{what}: unrequested Content-Encoding {encoding}")
-    if response.content_length is not None and response.content_length > cap:
-        response.close()
-        raise ProbeError(Reason.PROTOCOL, f"{what}: answer of {response.content_length} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        size += len(chunk)
-        if size > cap:
-            response.close()
-            raise ProbeError(Reason.PROTOCOL, f"{what}: answer larger than {cap} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _classify(exc: BaseException, what: str) -> ProbeError:
