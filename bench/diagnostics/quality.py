@@ -16,7 +16,6 @@ import argparse
 import collections
 import hashlib
 import pickle
-import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -33,11 +32,11 @@ from bench.diagnostics.dataset import (
     generate,
     load_photos,
 )
+from bench.diagnostics.results import write_section
 from probes.quality import FAULTS, Baseline, Evidence, decode_image, diagnose, prepare, signature
 
 __all__ = ["Outcome", "Tally", "main", "run", "table"]
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 _HEALTHY = ("healthy",)
 
 
@@ -233,33 +232,14 @@ def main() -> None:
 
 
 def _write(lines: list[str], args: argparse.Namespace, frames: int, seconds: float) -> None:
-    head = "<!-- quality:start -->"
-    tail = "<!-- quality:end -->"
     cmd = (
         ".venv/bin/python -m bench.diagnostics.quality "
         f"--cameras {args.cameras} --healthy {args.healthy}"
         + (f" --seed {args.seed}" if args.seed else "")
         + " --write"
     )
-    body = [
-        head,
-        "",
-        f"Command: `{cmd}`  ",
-        f"Run: {time.strftime('%Y-%m-%d')}, {platform.machine()}, 2 cores; "
-        f"{frames} frames generated and diagnosed in {seconds:.0f} s.",
-        "",
-        *lines,
-        "",
-        tail,
-    ]
-    text = (
-        RESULTS.read_text() if RESULTS.exists() else "# Picture diagnostics: measured results\n\n"
-    )
-    if head in text and tail in text:
-        text = text[: text.index(head)] + "\n".join(body) + text[text.index(tail) + len(tail) :]
-    else:
-        text += "\n## Quality\n\n" + "\n".join(body) + "\n"
-    RESULTS.write_text(text)
+    note = f"2 cores; {frames} frames generated and diagnosed in {seconds:.0f} s."
+    write_section("quality", "Quality", cmd, note, lines)
 
 
 if __name__ == "__main__":

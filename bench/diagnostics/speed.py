@@ -18,21 +18,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from bench.diagnostics.results import write_section
+
 __all__ = ["main", "make_files", "measure", "report"]
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 _KINDS = ("healthy", "healthy", "healthy", "night_ir", "blurred", "covered", "stripes", "black")
 
 _NOON = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)  # the sun's position is part of the work
@@ -201,31 +200,16 @@ def main() -> None:
 
 
 def _write(lines: list[str], args: argparse.Namespace) -> None:
-    head, tail = "<!-- speed:start -->", "<!-- speed:end -->"
     cmd = (
         ".venv/bin/python -m bench.diagnostics.speed "
         f"--files {args.files} --rounds {args.rounds} --write"
     )
     load = os.getloadavg()[0]
-    body = [
-        head,
-        "",
-        f"Command: `{cmd}`  ",
-        f"Run: {time.strftime('%Y-%m-%d')}, {platform.machine()}, 2 cores shared with other "
-        f"work (load average {load:.1f} at the end); OpenCV {cv2.__version__}.",
-        "",
-        *lines,
-        "",
-        tail,
-    ]
-    text = (
-        RESULTS.read_text() if RESULTS.exists() else "# Picture diagnostics: measured results\n\n"
+    note = (
+        f"2 cores shared with other work (load average {load:.1f} at the end); "
+        f"OpenCV {cv2.__version__}."
     )
-    if head in text and tail in text:
-        text = text[: text.index(head)] + "\n".join(body) + text[text.index(tail) + len(tail) :]
-    else:
-        text += "\n## Speed\n\n" + "\n".join(body) + "\n"
-    RESULTS.write_text(text)
+    write_section("speed", "Speed", cmd, note, lines)
 
 
 if __name__ == "__main__":
