@@ -5,7 +5,9 @@
 A fleet of N cameras with realistic last results (ping, ONVIF, a judged frame with 12 picture
 scores) is rendered: cold (first scrape), warm with nothing changed, after a ledger flush
 (every camera's counters moved), and after a quarter of the cameras got a new probe result
-(what 15 s between scrapes looks like at default cadences). CPU time of this process only.
+(what 15 s between scrapes looks like at default cadences); then the last situation again with
+the lines refreshed ahead of the scrape, as the engine does between scrapes. CPU time of this
+process only.
 """
 
 from __future__ import annotations
@@ -79,6 +81,17 @@ def run(cameras: int, seed: int = 1) -> None:
         fleet.observe(camera_id, _outcomes(rng, now + 20)[rng.randrange(3)])
     fleet.flush(now + 31)
     rows.append(("flush + 25 % new results", *_timed(renderer.render)))
+    for camera_id in rng.sample(list(fleet.cameras), cameras // 4):
+        fleet.observe(camera_id, _outcomes(rng, now + 35)[rng.randrange(3)])
+    fleet.flush(now + 46)
+
+    def refresh_ahead() -> bytes:
+        renderer.refresh(renderer.stale())
+        return b""
+
+    refreshed = _timed(refresh_ahead)[0]
+    rows.append(("the same, lines refreshed ahead: the refresh", refreshed, 0))
+    rows.append(("the same, lines refreshed ahead: the scrape", *_timed(renderer.render)))
     print(f"| situation ({cameras:,} cameras) | CPU s | MiB |")
     print("| --- | ---: | ---: |")
     for name, seconds, size in rows:

@@ -1,7 +1,8 @@
 """The monitor: registry in, probes scheduled and run, states kept, ledger written.
 
 APScheduler (3.x, asyncio) drives the housekeeping: the dispatch tick, the ledger flush, the
-registry reload and the excusal refresh. Runs themselves are dispatched by `Scheduler`,
+registry reload and the excusal refresh; a task keeps `/metrics`' lines rendered ahead of
+the scrapes. Runs themselves are dispatched by `Scheduler`,
 which keeps one heap per probe kind rather than a job per camera.
 """
 
@@ -86,6 +87,7 @@ class Monitor:
         self.ready = False
         self._stopped = False
         self._preparing: asyncio.Task[None] | None = None
+        self._freshening: asyncio.Task[None] | None = None
         self._flushing = asyncio.Lock()
 
     def _register_gauges(self) -> None:
@@ -127,6 +129,7 @@ class Monitor:
         self._aps.add_job(self.flush, "interval", seconds=self.flush_seconds, id="flush")
         self._aps.add_job(self.reload, "interval", seconds=self.reload_seconds, id="reload")
         self._aps.start()
+        self._freshening = asyncio.create_task(self.metrics.keep_fresh())
         self.ready = True
 
     async def _warm_up(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -258,6 +261,8 @@ class Monitor:
         self._stopped, self.ready = True, False
         async with self._flushing:  # a flush under way finishes before anything is cancelled
             self._aps.shutdown(wait=False)
+        if self._freshening is not None:
+            self._freshening.cancel()
         await self.scheduler.drain()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.runner.close)  # hands over the last baselines

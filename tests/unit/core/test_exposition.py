@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 import time
@@ -75,3 +76,45 @@ def test_a_render_from_cache_equals_a_fresh_one_after_changes() -> None:
     assert len(families["vmon_camera_info"].samples) == 49
     scores = families["vmon_camera_picture_score"].samples
     assert len(scores) == 49 * 12 and all(0 <= s.value <= 1 for s in scores)
+
+
+def _without_duration(renderer: MetricsRenderer) -> list[str]:
+    text = renderer.render().decode()
+    return [ln for ln in text.splitlines() if not ln.startswith("vmon_collector_duration")]
+
+
+def test_lines_refreshed_ahead_of_the_scrape_are_the_fresh_ones() -> None:
+    rng, now = random.Random(4), time.time()
+    fleet = _fleet(40, rng, now)
+    fleet.flush(now + 1)
+    ahead = MetricsRenderer(fleet)
+    assert len(ahead.stale()) == 40  # nothing rendered yet
+    ahead.refresh(ahead.stale())
+    assert ahead.stale() == []
+    changed = rng.sample(sorted(fleet.cameras), 7)
+    for camera_id in changed:
+        fleet.observe(camera_id, _outcomes(rng, now + 5)[rng.randrange(3)])
+    assert sorted(ahead.stale()) == sorted(changed)
+    fleet.flush(now + 16)  # every camera's counters moved
+    assert len(ahead.stale()) == 40
+    ahead.refresh([*ahead.stale(), "no-such-camera"])
+    assert ahead.stale() == []
+    assert _without_duration(ahead) == _without_duration(MetricsRenderer(fleet))
+
+
+async def test_the_engine_keeps_the_lines_fresh_between_scrapes() -> None:
+    rng, now = random.Random(5), time.time()
+    fleet = _fleet(30, rng, now)
+    renderer = MetricsRenderer(fleet)
+    task = asyncio.create_task(renderer.keep_fresh(every=0.01, batch=7))
+    try:
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if not renderer.stale():
+                break
+        assert renderer.stale() == []
+        fleet.observe("32011100001320000003", _outcomes(rng, now + 5)[0])
+        await asyncio.sleep(0.1)
+        assert renderer.stale() == []
+    finally:
+        task.cancel()
