@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from probes.base import Target
+from probes.base import Measurements, ProbeError, Reason, Target
 
-__all__ = ["FROM_ONVIF", "media_target"]
+__all__ = ["FROM_ONVIF", "media_target", "media_unknown"]
 
 FROM_ONVIF = "from_onvif"
 
@@ -34,3 +34,21 @@ def media_target(frame: Target, onvif: Target | None, onvif_probe: Any) -> Targe
     if "snapshot_url" not in options and "rtsp_url" not in options:
         return None
     return dataclasses.replace(frame, options=options)
+
+
+def media_unknown(onvif: Measurements | None, patience: float) -> ProbeError | None:
+    """The frame check's failure for a camera whose ONVIF answers but whose media setup has
+    been pending longer than `patience` s (its media service never tells the URIs).
+
+    None while the camera may still be waiting its turn, or when ONVIF did not answer at all
+    (then the ONVIF and ping checks already tell what is wrong).
+    """
+    if onvif is None:
+        return None
+    pending = onvif.values.get("onvif_setup_pending_seconds")
+    if pending is None or pending < patience:
+        return None
+    return ProbeError(
+        Reason.PROTOCOL,
+        f"no media address: the ONVIF media service has not answered for {pending:.0f} s",
+    )

@@ -20,9 +20,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from probes.registry import close_all
 from vmon.config import ProbeSchedule, Settings
 from vmon.engine.accounting import Accounting
-from vmon.engine.fleet import CameraSpec, DeviceSpec, Fleet, Outcome
+from vmon.engine.fleet import CameraRuntime, CameraSpec, DeviceSpec, Fleet, Outcome
 from vmon.engine.ledger import Ledger, StateChange
-from vmon.engine.media import media_target
+from vmon.engine.media import media_target, media_unknown
 from vmon.engine.pictures import camera_key
 from vmon.engine.runner import Runner
 from vmon.engine.scheduler import Scheduler
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.5
 FLUSH_SECONDS = 15.0
 RELOAD_SECONDS = 30.0
+MEDIA_PATIENCE = 2.0  # frame intervals a camera's ONVIF media setup may stay pending
 
 
 @dataclass
@@ -198,11 +199,23 @@ class Monitor:
         target = media_target(
             spec.targets[kind], spec.targets.get("onvif"), self.runner.probes.get("onvif")
         )
-        if target is None:
-            return  # the camera's media URIs come from ONVIF, which has not answered yet
-        outcome = await self.runner.run(kind, target, spec)
+        if target is None:  # the camera's media URIs come from ONVIF, not told yet
+            outcome = self._media_unknown(kind, spec, camera)
+            if outcome is None:
+                return
+        else:
+            outcome = await self.runner.run(kind, target, spec)
         self._count(outcome)
         self.fleet.observe(target_id, outcome)
+
+    def _media_unknown(
+        self, kind: str, spec: CameraSpec | DeviceSpec, camera: CameraRuntime | None
+    ) -> Outcome | None:
+        """A failed frame check once the camera's media setup has been pending too long."""
+        onvif = camera.last.get("onvif") if camera is not None else None
+        patience = MEDIA_PATIENCE * self._interval(spec, kind)
+        error = media_unknown(onvif.measurements if onvif else None, patience)
+        return None if error is None else Outcome(kind, time.time(), 0.0, error=error)
 
     def _count(self, outcome: Outcome) -> None:
         result = "success" if outcome.success else "failure"
