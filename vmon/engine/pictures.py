@@ -94,6 +94,7 @@ class PictureJudge:
         self._diagnosers: dict[str, Diagnoser] = {}
         self._by_class: dict[str, Thresholds] = {}
         self._exported: dict[str, tuple[float, int]] = {}  # camera -> (when, checksum)
+        self.restarts = 0  # no worker processes to replace (see `PictureWorkers`)
 
     def _thresholds(self, key: CameraKey) -> Thresholds:
         if key.id in self.config.cameras:

@@ -12,7 +12,7 @@ from vmon.config import Settings
 from vmon.engine.baselines import BaselineKeeper, BaselineStore
 from vmon.engine.picture_workers import PictureWorkers
 from vmon.engine.pictures import PictureJudge
-from vmon.engine.runner import Diagnoser, Runner
+from vmon.engine.runner import Judge, Runner
 
 __all__ = ["build_runner"]
 
@@ -24,7 +24,7 @@ def build_runner(settings: Settings, engine: sa.Engine | None = None) -> Runner:
     timeouts = {kind: getattr(settings.probes, kind).timeout for kind in probe_map}
     keeper = BaselineKeeper(BaselineStore(engine)) if engine is not None else None
     processes = settings.engine.picture_workers
-    judge: Diagnoser
+    judge: Judge
     if processes:
         judge = PictureWorkers(settings.diagnostics, workers=processes, keeper=keeper)
     else:

@@ -10,20 +10,38 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, Protocol
 
 from probes.base import Deadline, Measurements, ProbeError, ProbeFunc, Reason, Target
 from vmon.engine.baselines import BaselineKeeper
 from vmon.engine.fleet import Outcome
 
-__all__ = ["Diagnoser", "Runner"]
+__all__ = ["Judge", "Runner"]
 
 log = logging.getLogger(__name__)
 
-# (frames, context, native picture size or None) -> picture diagnosis
-Diagnoser = Callable[[Sequence[Any], Any, tuple[int, int] | None], Any]
+
+class Judge(Protocol):
+    """A picture judge that keeps per-camera history (`PictureJudge`, `PictureWorkers`).
+
+    Called with (frames, context, the camera's native picture size or None), it returns the
+    picture diagnosis.
+    """
+
+    restarts: int  # worker processes replaced (0 for a judge without workers)
+
+    def __call__(
+        self, frames: Sequence[Any], context: Any, size: tuple[int, int] | None, /
+    ) -> Any: ...
+
+    def forget(self, camera_ids: Iterable[str]) -> None:
+        """Drop the history of these cameras (removed, or their class or place changed)."""
+
+    def close(self) -> None:
+        """Stop, handing the last baselines to the keeper."""
+
 
 # A probe gets its whole timeout; the outer bound adds a little so the probe's own deadline
 # handling (which classifies better) fires first.
@@ -37,7 +55,7 @@ class Runner:
         self,
         probes: Mapping[str, ProbeFunc],
         timeouts: Mapping[str, float],
-        diagnose: Diagnoser | None = None,
+        diagnose: Judge | None = None,
         pool: Executor | None = None,
         baselines: BaselineKeeper | None = None,
     ) -> None:
@@ -81,15 +99,13 @@ class Runner:
 
     def forget(self, camera_ids: Iterable[str]) -> None:
         """Tell the picture judge (if it keeps per-camera history) these cameras are gone."""
-        forget = getattr(self.diagnose, "forget", None)
-        if forget is not None:
-            forget(list(camera_ids))
+        if self.diagnose is not None:
+            self.diagnose.forget(list(camera_ids))
 
     def close(self) -> None:
         """Stop the picture judge's workers and the runner's pool (after the last run)."""
-        close = getattr(self.diagnose, "close", None)
-        if close is not None:
-            close()
+        if self.diagnose is not None:
+            self.diagnose.close()
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
 

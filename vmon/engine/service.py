@@ -99,11 +99,11 @@ class Monitor:
                 "Cameras whose ONVIF setup (profiles, media URIs) is deferred, not done yet.",
                 lambda: float(getattr(onvif, "setups_deferred", 0)),
             )
-        if hasattr(judge, "restarts"):
+        if judge is not None:
             self.metrics.gauges["vmon_picture_worker_restarts_total"] = (
                 "counter",
                 "Picture worker processes replaced since vmon started.",
-                lambda: float(getattr(judge, "restarts", 0)),
+                lambda: float(judge.restarts),
             )
 
     def _kinds(self) -> list[str]:

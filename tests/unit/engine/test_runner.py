@@ -34,16 +34,26 @@ async def refuses(target: Target, deadline: Deadline) -> Measurements:
 async def test_frames_are_judged_then_dropped() -> None:
     seen: list[Any] = []
 
-    def judge(frames: Any, context: Any, size: Any) -> str:
-        seen.append((len(frames), context, size))
-        return "verdict"
+    class Judge:
+        restarts = 0
 
-    outcome = await Runner({"frame": grabs}, {"frame": 1.0}, diagnose=judge).run(
-        "frame", TARGET, "spec"
-    )
+        def __call__(self, frames: Any, context: Any, size: Any) -> str:
+            seen.append((len(frames), context, size))
+            return "verdict"
+
+        def forget(self, camera_ids: Any) -> None:
+            raise AssertionError("nothing to forget")
+
+        def close(self) -> None:
+            seen.append("closed")
+
+    runner = Runner({"frame": grabs}, {"frame": 1.0}, diagnose=Judge())
+    outcome = await runner.run("frame", TARGET, "spec")
     assert outcome.success and outcome.picture == "verdict"
     assert seen == [(2, "spec", (1920, 1080))]  # the native size, frames may be shrunk
     assert outcome.measurements is not None and outcome.measurements.frames == []
+    runner.close()
+    assert seen[-1] == "closed"
 
 
 async def test_a_probe_ignoring_its_deadline_is_cut_off_from_outside() -> None:
