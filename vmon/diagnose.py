@@ -4,7 +4,8 @@
                   [--every N] [--json]
 
 PATH is an image (JPEG, PNG, BMP) or a video file. A video is sampled every N frames; its
-first samples are the camera's baseline unless `--baseline` gives reference images, and the
+first samples without faults are the camera's baseline (learnt on as the engine does) unless
+`--baseline` gives reference images (a blank screen is refused as a reference), and the
 temporal checks (frozen, scene change, occlusion) run across the samples. With `--json`,
 one JSON object per diagnosed frame and line:
 
@@ -24,7 +25,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,7 +35,7 @@ import typer
 
 from probes.quality import (
     MIN_FRAMES,
-    Baseline,
+    Diagnoser,
     Evidence,
     ImageError,
     Period,
@@ -42,7 +43,6 @@ from probes.quality import (
     decode_image,
     diagnose,
     prepare,
-    signature,
 )
 
 __all__ = ["DiagnoseInputError", "diagnose_command", "diagnose_paths", "parse_time"]
@@ -74,13 +74,22 @@ class _Place:
 
 @dataclass
 class _Camera:
-    """The state carried across one input's frames: baseline and previous frame."""
+    """One input judged as one camera: where and when, and its `Diagnoser` (previous frame,
+    baseline learnt as the engine learns it: from frames without faults)."""
 
     place: _Place
-    thresholds: Thresholds
-    baseline: Baseline = field(default_factory=Baseline)
-    previous: Any = None
-    learning: int = 0  # frames still to learn as the baseline
+    diagnoser: Diagnoser
+
+
+def _camera(place: _Place, limits: Thresholds, references: list[tuple[Any, Period]]) -> _Camera:
+    """A fresh camera; with reference images, they are its baseline and nothing else is."""
+    diagnoser = Diagnoser(
+        thresholds=limits, lat=place.lat, lon=place.lon, learn=not references, thumbnail=False
+    )
+    for work, period in references:
+        for _ in range(MIN_FRAMES):  # a reference image given by hand is a settled reference
+            diagnoser.baseline.learn(work, period)
+    return _Camera(place, diagnoser)
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -151,29 +160,16 @@ def _why(exc: ImageError, kind: str | None) -> str:
 
 def _judge(cam: _Camera, frame: Any, offset: float) -> Evidence:
     """Diagnose one frame with the camera's state, then update that state."""
-    work = prepare(frame)
-    when = cam.place.at(offset)
-    evidence = diagnose(
-        work,
-        thresholds=cam.thresholds,
-        baseline=cam.baseline,
-        previous=cam.previous,
-        lat=cam.place.lat,
-        lon=cam.place.lon,
-        when=when,
-        thumbnail=False,
-    )
-    cam.previous = signature(work)
-    if cam.learning > 0:
-        cam.baseline.learn(work, "night" if evidence.day_night == "night" else "day")
-        cam.learning -= 1
-    return evidence
+    return cam.diagnoser.diagnose(frame, when=cam.place.at(offset))
 
 
 def _references(
     paths: Sequence[Path], place: _Place, limits: Thresholds
 ) -> list[tuple[Any, Period]]:
-    """Decode the reference images once: (prepared frame, period) pairs."""
+    """Decode the reference images once: (prepared frame, period) pairs.
+
+    A blank or no-signal screen is refused: judged against it, every real picture of the
+    view would look covered or moved."""
     out: list[tuple[Any, Period]] = []
     for path in paths:
         work = prepare(_decode(path, _read_bytes(path)))
@@ -181,15 +177,13 @@ def _references(
             work, thresholds=limits, lat=place.lat, lon=place.lon, when=place.when,
             thumbnail=False,
         )  # fmt: skip
+        if "signal_loss" in evidence.faults:
+            raise DiagnoseInputError(
+                path, "not a usable reference: a blank or no-signal screen (signal_loss)"
+            )
         period: Period = "night" if evidence.day_night == "night" else "day"
         out.append((work, period))
     return out
-
-
-def _learn(cam: _Camera, references: list[tuple[Any, Period]]) -> None:
-    for work, period in references:
-        for _ in range(MIN_FRAMES):  # a reference image given by hand is a settled reference
-            cam.baseline.learn(work, period)
 
 
 def _quiet_video_logs() -> None:
@@ -232,9 +226,6 @@ def _one_path(path: Path, cam: _Camera, every: int) -> Iterator[dict[str, Any]]:
     if _image_kind(path, data) is not None:
         yield _record(path, None, _judge(cam, _decode(path, data), 0.0))
         return
-    cam.learning = (
-        0 if cam.baseline.reference("day") or cam.baseline.reference("night") else MIN_FRAMES
-    )
     for index, offset, frame in _video_frames(path, every):
         yield _record(path, index, _judge(cam, frame, offset))
 
@@ -263,8 +254,7 @@ def diagnose_paths(
     references = _references([Path(p) for p in baselines], place, limits)
     for raw in paths:
         path = Path(raw)
-        cam = _Camera(place, limits)  # each input is its own camera
-        _learn(cam, references)
+        cam = _camera(place, limits, references)  # each input is its own camera
         try:
             yield from _one_path(path, cam, every)
         except DiagnoseInputError as exc:

@@ -131,6 +131,33 @@ def test_frozen_video_is_detected(tmp_path: Path) -> None:
     assert [("frozen" in r["faults"]) for r in rows] == [False] * 5 + [True] * 3
 
 
+def test_a_video_starting_on_a_blank_screen_learns_its_view_from_the_picture(
+    tmp_path: Path,
+) -> None:
+    """The blank start is not learnt as the view (the view would then look covered)."""
+    path = tmp_path / "late_start.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (W, H))
+    blank = scenes.scene("black", seed=3, width=W, height=H)
+    for i in range(60):
+        t = i / 10
+        writer.write(blank if i < 20 else scenes.scene("healthy", seed=3, width=W, height=H, t=t))
+    writer.release()
+    rows = list(diagnose_paths([path], every=5))
+    assert all(r["faults"] == ["signal_loss"] for r in rows[:4]), rows[:4]
+    later = rows[4:]
+    assert all(r["faults"] == [] for r in later), later
+    assert "occlusion" in later[-1]["scores"]  # the baseline checks ran, against the picture
+
+
+def test_a_blank_reference_image_is_refused(files: dict[str, Path]) -> None:
+    with pytest.raises(DiagnoseInputError, match="not a usable reference"):
+        list(diagnose_paths([files["healthy"]], baselines=[files["black"]]))
+    result = CliRunner().invoke(
+        _app(), ["diagnose", str(files["healthy"]), "--baseline", str(files["black"]), "--json"]
+    )
+    assert result.exit_code == 2 and "signal_loss" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["broken", "empty", "text"])
 def test_unreadable_input_raises(files: dict[str, Path], name: str) -> None:
     with pytest.raises(DiagnoseInputError) as caught:
