@@ -19,10 +19,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from probes.base import Credentials, Secret
 from probes.quality.thresholds import DiagnosticsConfig
+from vmon.engine.shards import Shard
 
 __all__ = [
     "ConfigError",
@@ -227,6 +236,27 @@ class EngineConfig(_Strict):
         le=64,
         description="processes judging pictures (0: threads inside the engine process)",
     )
+    shard: str | None = Field(
+        default=None,
+        description='this instance\'s share of the fleet, "INDEX/COUNT" (vmon.engine.shards)',
+    )
+
+    @field_validator("shard")
+    @classmethod
+    def _shard_form(cls, value: str | None) -> str | None:
+        if value is not None:
+            Shard.parse(value)  # raises ValueError with the reason
+        return value
+
+    @property
+    def shard_label(self) -> str:
+        """`2of4` for shard "2/4"; empty when the instance watches the whole fleet."""
+        return Shard.parse(self.shard).label if self.shard else ""
+
+    @property
+    def ledger_writer(self) -> str:
+        """The ledger writer name: `writer`, with the shard appended when sharded."""
+        return f"{self.writer}-{self.shard_label}" if self.shard else self.writer
 
 
 class RegistryConfig(_Strict):

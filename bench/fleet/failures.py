@@ -31,6 +31,8 @@ def sample_failures(base_url: str, codes: list[str], every: int) -> Counter[str]
             except httpx.HTTPError as exc:
                 counts[f"api: {type(exc).__name__}"] += 1
                 continue
+            if response.status_code == 404:
+                continue  # watched by another shard
             if response.status_code != 200:
                 counts[f"api: HTTP {response.status_code}"] += 1
                 continue

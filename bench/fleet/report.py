@@ -122,7 +122,10 @@ def _runs(first: Scrape, last: Scrape) -> dict[str, float]:
         if sample.name in ("vmon_probe_runs_total", "vmon_probe_failures_total"):
             family = sample.name.removeprefix("vmon_probe_").removesuffix("_total")
             key = ".".join([family, *sample.labels.values()])
-            runs[key] = sample.value - first.find(sample.name, **sample.labels)
+            # `find` adds up the shards' samples (a merged scrape has one per shard)
+            runs[key] = last.find(sample.name, **sample.labels) - first.find(
+                sample.name, **sample.labels
+            )
     return runs
 
 
@@ -148,6 +151,7 @@ def _timeline(scrapes: list[Scrape], kinds: list[str]) -> list[dict[str, Any]]:
             "at": round(s.at, 1),
             "seconds": round(s.seconds, 3),
             "bytes": s.size,
+            "cameras": s.find("vmon_registry_cameras"),
             "started": {k: s.find("vmon_scheduler_lag_seconds_count", probe=k) for k in kinds},
             "failed": {
                 k: s.find("vmon_probe_runs_total", probe=k, result="failure") for k in kinds
@@ -226,8 +230,9 @@ def _process_rows(figures: RunFigures) -> list[str]:
 def markdown(figures: RunFigures) -> str:
     """One run as a Markdown section."""
     m, s, mach = figures.meta, figures.scrapes, figures.machine
+    shards = f", {m['shards']} vmon shards" if m.get("shards", 1) > 1 else ""
     title = (
-        f"### {m['cameras']:,} cameras, {m['window_seconds'] / 60:.1f} min window, "
+        f"### {m['cameras']:,} cameras{shards}, {m['window_seconds'] / 60:.1f} min window, "
         f"{m['cadence']} cadences ({m['date']})"
     )
     lines = [

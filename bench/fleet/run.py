@@ -8,7 +8,9 @@
    RTSP server for 2% of the cameras, an address per access switch (198.18.0.0/15, root).
    `--light` (the default) serves pre-rendered pictures so the simulator stays cheap.
 2. The registry goes into a fresh SQLite database in a temporary folder.
-3. vmon runs as its own process (`vmon -c vmon.yaml run`) for `--minutes` after it is ready.
+3. vmon runs as its own process (`vmon -c vmon.yaml run`) for `--minutes` after it is ready;
+   with `--shards N`, N vmon processes each watch their share (`engine.shard: i/N`) of the
+   same registry, and their scrapes are added up (the slowest shard's scrape time).
 4. Every `--sample-every` s: CPU time and memory of vmon, of the simulator (with its
    children) and of this process from /proc; every `--scrape-every` s: GET /metrics, timed.
 5. At the end: runs on time per probe kind (`bench.fleet.ontime`), CPU and memory, scrape
@@ -45,7 +47,7 @@ from bench.fleet.hotspots import load_profile, report
 from bench.fleet.ontime import KindLoad
 from bench.fleet.procstat import Sampler, Watch
 from bench.fleet.report import RunFigures, markdown, run_figures
-from bench.fleet.scrape import Scrape, scrape
+from bench.fleet.scrape import Scrape, merged, scrape
 from bench.fleet.vmon_process import VmonProcess, free_port, vmon_config
 from vmon.config import Settings, load_settings
 from vmon.db import create_engine_for, migrate
@@ -61,6 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cameras", type=int, default=1000)
     parser.add_argument("--minutes", type=float, default=12.0, help="measured after vmon is ready")
     parser.add_argument("--cadence", choices=("default", "short"), default="default")
+    parser.add_argument("--shards", type=int, default=1, help="vmon processes sharing the fleet")
     parser.add_argument("--light", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--onvif-ports", type=int, default=None, help="cap on ONVIF devices")
     parser.add_argument("--sample-every", type=float, default=5.0)
@@ -88,7 +91,7 @@ class Bench:
     plan: FleetPlan
     fleet: FleetProcess | None = None
     ports: dict[str, Any] = field(default_factory=dict)
-    vmon: VmonProcess | None = None
+    vmons: list[VmonProcess] = field(default_factory=list)
     sampler: Sampler | None = None
     scrapes: list[Scrape] = field(default_factory=list)
     startup: dict[str, float] = field(default_factory=dict)
@@ -123,15 +126,27 @@ def write_database(bench: Bench) -> None:
     _timed("registry_seconds", bench.startup, begin)
 
 
+def _watch_name(index: int, count: int) -> str:
+    return "vmon" if count == 1 else f"vmon {index}/{count}"
+
+
 def start_vmon(bench: Bench) -> None:
-    """Start vmon and wait until it is ready."""
-    listen = f"127.0.0.1:{free_port()}"
-    config = vmon_config(bench.workdir, listen, bench.args.cadence, tuple(bench.args.set))
-    bench.vmon = VmonProcess(config, listen, bench.workdir / "vmon.log", bench.args.experiment)
+    """Start vmon (each shard of it) and wait until it is ready."""
+    count = bench.args.shards
+    for index in range(1, count + 1):
+        listen = f"127.0.0.1:{free_port()}"
+        shard = f"{index}/{count}" if count > 1 else None
+        config = vmon_config(
+            bench.workdir, listen, bench.args.cadence, tuple(bench.args.set), shard
+        )
+        log = bench.workdir / config.with_suffix(".log").name
+        bench.vmons.append(VmonProcess(config, listen, log, bench.args.experiment))
     begin = time.monotonic()
-    bench.vmon.start()
-    bench.pids["vmon"] = bench.vmon.pid
-    bench.vmon.wait_ready(timeout=1800.0)
+    for index, vmon in enumerate(bench.vmons, 1):
+        vmon.start()
+        bench.pids[_watch_name(index, count)] = vmon.pid
+    for vmon in bench.vmons:
+        vmon.wait_ready(timeout=1800.0)
     _timed("vmon_ready_seconds", bench.startup, begin)
 
 
@@ -162,11 +177,11 @@ def start_profile(pid: int, seconds: float, path: Path) -> subprocess.Popen[byte
 
 
 def measure(bench: Bench) -> None:
-    """Sample and scrape for `--minutes`; py-spy at the end if asked."""
-    assert bench.vmon is not None and bench.fleet is not None and bench.fleet.pid is not None
-    args = bench.args
+    """Sample and scrape for `--minutes`; py-spy at the end if asked (on the first shard)."""
+    assert bench.vmons and bench.fleet is not None and bench.fleet.pid is not None
+    args, first = bench.args, bench.vmons[0]
     watches = [
-        Watch("vmon", bench.vmon.pid),
+        *(Watch(_watch_name(i, len(bench.vmons)), v.pid) for i, v in enumerate(bench.vmons, 1)),
         Watch("simulator", bench.fleet.pid, tree=True),
         Watch("benchmark", os.getpid()),
     ]
@@ -175,14 +190,14 @@ def measure(bench: Bench) -> None:
     end = started + args.minutes * 60.0
     profiler: subprocess.Popen[bytes] | None = None
     with httpx.Client(timeout=120.0, trust_env=False) as client:
-        bench.scrapes.append(scrape(client, f"{bench.vmon.url}/metrics", started))
+        bench.scrapes.append(_scrape_all(client, bench, started))
         bench.sampler.start()
         while (now := time.monotonic()) < end:
             if args.profile and profiler is None and now >= end - args.profile - 5:
                 bench.profile_path = bench.workdir / "profile.txt"
-                profiler = start_profile(bench.vmon.pid, args.profile, bench.profile_path)
+                profiler = start_profile(first.pid, args.profile, bench.profile_path)
             time.sleep(min(args.scrape_every - (now - started) % args.scrape_every, end - now))
-            bench.scrapes.append(scrape(client, f"{bench.vmon.url}/metrics", started))
+            bench.scrapes.append(_scrape_all(client, bench, started))
             _progress(bench.scrapes[-1])
             if _over_limit(bench):
                 break
@@ -190,18 +205,24 @@ def measure(bench: Bench) -> None:
     if profiler is not None:
         profiler.wait(timeout=120)
     codes = [c.code for c in bench.plan.cameras]
-    bench.failures = sample_failures(bench.vmon.url, codes, max(1, len(codes) // 300))
+    for vmon in bench.vmons:  # each shard answers for its own cameras
+        bench.failures += sample_failures(vmon.url, codes, max(1, len(codes) // 300))
+
+
+def _scrape_all(client: httpx.Client, bench: Bench, started: float) -> Scrape:
+    return merged([scrape(client, f"{v.url}/metrics", started) for v in bench.vmons])
 
 
 def _over_limit(bench: Bench) -> bool:
-    """vmon's RSS beyond `--rss-limit-gib`: stop measuring (the machine is shared)."""
+    """A vmon's RSS beyond `--rss-limit-gib`: stop measuring (the machine is shared)."""
     assert bench.sampler is not None
-    latest = bench.sampler.samples.get("vmon", [None])[-1]
-    if latest is None or latest.rss_bytes <= bench.args.rss_limit_gib * 2**30:
-        return False
-    bench.stopped_early = f"vmon RSS {latest.rss_bytes / 2**30:.1f} GiB over the limit"
-    print(f"  stopping early: {bench.stopped_early}", flush=True)
-    return True
+    for name in (_watch_name(i, len(bench.vmons)) for i in range(1, len(bench.vmons) + 1)):
+        latest = bench.sampler.samples.get(name, [None])[-1]
+        if latest is not None and latest.rss_bytes > bench.args.rss_limit_gib * 2**30:
+            bench.stopped_early = f"{name} RSS {latest.rss_bytes / 2**30:.1f} GiB over the limit"
+            print(f"  stopping early: {bench.stopped_early}", flush=True)
+            return True
+    return False
 
 
 def _progress(last: Scrape) -> None:
@@ -219,9 +240,10 @@ def stop_all(bench: Bench) -> None:
     """Stop vmon, then the simulator, by PID; remove switch addresses left behind."""
     if bench.sampler is not None:
         bench.sampler.stop()
-    if bench.vmon is not None:
-        code = bench.vmon.stop()
-        bench.startup["vmon_exit_code"] = float(code if code is not None else -1)
+    codes = [vmon.stop() for vmon in bench.vmons]
+    if codes:
+        worst = max((c if c is not None else -1 for c in codes), key=abs)
+        bench.startup["vmon_exit_code"] = float(worst)
     if bench.fleet is not None:
         bench.fleet.stop()
     release_addresses(list(bench.ports.get("switches", {}).values()))
@@ -274,11 +296,12 @@ def _revision() -> str:
 def meta(bench: Bench, argv: list[str]) -> dict[str, Any]:
     """What was run, where and when."""
     args, plan = bench.args, bench.plan
-    log = bench.vmon.log_tail(10**7) if bench.vmon else ""
+    log = "".join(vmon.log_tail(10**7) for vmon in bench.vmons)
     return {
         "cameras": len(plan.cameras),
         "minutes": args.minutes,
         "cadence": args.cadence,
+        "shards": args.shards,
         "light": plan.light,
         "onvif_devices": len(set(bench.ports.get("onvif", {}).values())),
         "switches": len(bench.ports.get("switches", {})),
@@ -286,7 +309,7 @@ def meta(bench: Bench, argv: list[str]) -> dict[str, Any]:
         "machine": _machine(),
         "revision": bench.revision,
         "command": ".venv/bin/python -m bench.fleet.run " + shlex.join(argv),
-        "pids": {"vmon": bench.pids.get("vmon"), "simulator": bench.pids.get("simulator")},
+        "pids": dict(bench.pids),
         "addresses": sorted(bench.ports.get("switches", {}).values()),
         "experiment": args.experiment or "",
         "settings": list(args.set),
@@ -300,8 +323,8 @@ def meta(bench: Bench, argv: list[str]) -> dict[str, Any]:
 
 def finish(bench: Bench, argv: list[str]) -> RunFigures:
     """Compute, print and record the figures."""
-    assert bench.sampler is not None and bench.vmon is not None
-    settings = load_settings(bench.vmon.config, environ={})
+    assert bench.sampler is not None and bench.vmons
+    settings = load_settings(bench.vmons[0].config, environ={})
     figures = run_figures(
         meta(bench, argv),
         bench.startup,
@@ -344,7 +367,8 @@ def main(argv: list[str] | None = None) -> RunFigures:
     for database in bench.workdir.glob("vmon.db*"):
         database.unlink()
     if args.out is not None:
-        shutil.copy(bench.workdir / "vmon.log", args.out / "vmon.log")
+        for log in bench.workdir.glob("vmon*.log"):
+            shutil.copy(log, args.out / log.name)
         shutil.rmtree(bench.workdir, ignore_errors=True)
     print(f"log, figures and profile kept in {args.out or bench.workdir}")
     return figures

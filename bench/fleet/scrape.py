@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-__all__ = ["SELF_METRICS", "Sample", "Scrape", "parse_selected", "scrape"]
+__all__ = ["SELF_METRICS", "Sample", "Scrape", "merged", "parse_selected", "scrape"]
 
 SELF_METRICS = (
     "vmon_scheduler_",
@@ -84,4 +84,24 @@ def scrape(client: httpx.Client, url: str, started: float) -> Scrape:
         series=series,
         status=response.status_code,
         samples=parse_selected(body),
+    )
+
+
+def merged(scrapes: list[Scrape]) -> Scrape:
+    """Scrapes of several vmon shards taken as one: the slowest time, sizes and samples added
+    (so counters sum over the fleet), the collector build of the slowest shard."""
+    if len(scrapes) == 1:
+        return scrapes[0]
+    collector = "vmon_collector_duration_seconds"
+    builds = [s.find(collector) for s in scrapes]
+    samples = [x for s in scrapes for x in s.samples if x.name != collector]
+    samples.append(Sample(collector, {}, max(builds)))
+    return Scrape(
+        at=min(s.at for s in scrapes),
+        seconds=max(s.seconds for s in scrapes),
+        size=sum(s.size for s in scrapes),
+        series=sum(s.series for s in scrapes),
+        status=max(s.status for s in scrapes) if all(s.status for s in scrapes) else 0,
+        samples=samples,
+        error="; ".join(s.error for s in scrapes if s.error),
     )

@@ -54,9 +54,15 @@ def _set(config: dict[str, Any], dotted: str) -> None:
     node[leaf] = yaml.safe_load(raw)
 
 
-def vmon_config(workdir: Path, listen: str, cadence: str, overrides: tuple[str, ...] = ()) -> Path:
-    """Write vmon.yaml for the run into `workdir` (`overrides`: `a.b=value` settings, e.g.
-    `probes.frame.concurrency=48`); returns its path."""
+def vmon_config(
+    workdir: Path,
+    listen: str,
+    cadence: str,
+    overrides: tuple[str, ...] = (),
+    shard: str | None = None,
+) -> Path:
+    """Write vmon.yaml (vmon-2of4.yaml for `shard` "2/4") for the run into `workdir`
+    (`overrides`: `a.b=value` settings, e.g. `probes.frame.concurrency=48`); returns its path."""
     config: dict[str, Any] = {
         "language": "en",
         "database": {"url": f"sqlite:///{workdir / 'vmon.db'}"},
@@ -70,7 +76,11 @@ def vmon_config(workdir: Path, listen: str, cadence: str, overrides: tuple[str, 
         config["probes"] = probes
     for item in overrides:
         _set(config, item)
-    path = workdir / "vmon.yaml"
+    name = "vmon.yaml"
+    if shard is not None:
+        config.setdefault("engine", {})["shard"] = shard
+        name = f"vmon-{shard.replace('/', 'of')}.yaml"
+    path = workdir / name
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 

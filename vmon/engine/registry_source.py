@@ -22,9 +22,10 @@ from vmon.config import ConfigError, Settings, SnmpAuthConfig
 from vmon.engine.fleet import CameraSpec, DeviceSpec
 from vmon.engine.media import FROM_ONVIF
 from vmon.engine.service import RegistrySnapshot
+from vmon.engine.shards import Shard
 from vmon.registry.models import Camera, Contractor, Excusal, OwnerUnit, UpstreamDevice
 
-__all__ = ["FULL_RELOAD_SECONDS", "ExcusalWindows", "RegistrySource", "device_key"]
+__all__ = ["FULL_RELOAD_SECONDS", "ExcusalWindows", "RegistrySource", "device_key", "shard_share"]
 
 _MONITORED_STATUS = ("in_use", "repair")  # 停用 and 拆除 are not monitored
 _EXCUSAL_LOOKBACK = timedelta(hours=1)
@@ -34,6 +35,34 @@ FULL_RELOAD_SECONDS = 600.0
 def device_key(device: UpstreamDevice) -> str:
     """The id a device goes by in metrics and the engine: its GB code, else a stable name."""
     return device.gb_code or f"device-{device.id}"
+
+
+def _chain_ids(device_id: int | None, devices: dict[int | None, UpstreamDevice]) -> list[int]:
+    """`device_id` and the devices above it, nearest first."""
+    chain: list[int] = []
+    while device_id is not None and device_id in devices and len(chain) < 16:
+        chain.append(device_id)
+        device_id = devices[device_id].parent_id
+    return chain
+
+
+def shard_share(
+    shard: Shard, cameras: list[Camera], devices: dict[int | None, UpstreamDevice]
+) -> tuple[list[Camera], set[int]]:
+    """This shard's cameras and the ids of the devices it watches (`vmon.engine.shards`)."""
+    mine: list[Camera] = []
+    watched: set[int] = set()
+    under: set[int] = set()
+    for camera in cameras:
+        chain = _chain_ids(camera.switch_id or camera.upstream_device_id, devices)
+        under.update(chain)
+        if shard.owns(device_key(devices[chain[0]]) if chain else camera.gb_code):
+            mine.append(camera)
+            watched.update(chain)
+    for device_id, device in devices.items():
+        if device_id is not None and device_id not in under and shard.owns(device_key(device)):
+            watched.add(device_id)
+    return mine, watched
 
 
 @dataclass
@@ -76,6 +105,8 @@ class RegistrySource:
         self._credentials: dict[str, Credentials | None] = {}
         self._seen: tuple[Any, ...] | None = None
         self._loaded_at = -math.inf
+        shard = settings.engine.shard
+        self.shard = Shard.parse(shard) if shard else None
 
     def if_changed(self) -> RegistrySnapshot | None:
         """A new snapshot if the registry changed since the last one was read, else None."""
@@ -117,11 +148,14 @@ class RegistrySource:
                 )
             )
             excusals = list(session.exec(select(Excusal).where(self._recent_excusals())))
+        watched = {i for i in devices if i is not None}
+        if self.shard is not None:
+            cameras, watched = shard_share(self.shard, cameras, devices)
         builder = _Builder(self, units, contractors, devices)
         specs = [builder.camera(c) for c in cameras]
         return RegistrySnapshot(
             cameras=specs,
-            devices=[builder.device(d) for d in devices.values() if d.enabled],
+            devices=[builder.device(d) for i, d in devices.items() if d.enabled and i in watched],
             units=builder.unit_info(),
             targets=builder.targets(specs),
             excused=builder.excusals(excusals, cameras),

@@ -43,12 +43,12 @@ def build_monitor(settings: Settings, engine: sa.Engine) -> Monitor:
     """A monitor over the database's registry with the real probes."""
     return Monitor(
         settings,
-        Ledger(engine, writer=settings.engine.writer),
+        Ledger(engine, writer=settings.engine.ledger_writer),
         RegistrySource(engine, settings).if_changed,
         build_runner(settings, engine),
         flush_seconds=settings.engine.flush_seconds,
         reload_seconds=settings.engine.reload_seconds,
-        warm=ProbeCacheStore(engine),
+        warm=ProbeCacheStore(engine, settings.engine.shard_label),
     )
 
 

@@ -27,7 +27,7 @@ class ProbeCache(SQLModel, table=True):
 
     __tablename__ = "probe_caches"
 
-    kind: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(primary_key=True, max_length=16, description="probe kind[@shard label]")
     data: str = Field(description="JSON list of the probe cache's exported rows")
     saved_at: float = Field(description="unix time")
 
@@ -42,15 +42,19 @@ def _cache_of(probe: Any) -> Any:
 class ProbeCacheStore:
     """Saves and loads the caches of the probes that have one (see module doc)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, shard: str = "") -> None:
         self.engine = engine
+        self.shard = shard  # a shard's label: each shard keeps the caches of its own cameras
+
+    def _key(self, kind: str) -> str:
+        return f"{kind}@{self.shard}" if self.shard else kind
 
     def load_into(self, probes: Mapping[str, Any]) -> dict[str, int]:
         """Load each stored cache into its probe; returns the rows taken per kind."""
         taken: dict[str, int] = {}
         with Session(self.engine) as session:
             for kind, probe in probes.items():
-                cache, row = _cache_of(probe), session.get(ProbeCache, kind)
+                cache, row = _cache_of(probe), session.get(ProbeCache, self._key(kind))
                 if cache is None or row is None:
                     continue
                 try:
@@ -68,7 +72,8 @@ class ProbeCacheStore:
                 if cache is None:
                     continue
                 rows = cache.export()
-                session.merge(ProbeCache(kind=kind, data=json.dumps(rows), saved_at=time.time()))
+                row = ProbeCache(kind=self._key(kind), data=json.dumps(rows), saved_at=time.time())
+                session.merge(row)
                 stored[kind] = len(rows)
             session.commit()
         return stored

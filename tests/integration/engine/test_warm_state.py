@@ -48,3 +48,17 @@ def test_an_unreadable_stored_cache_is_ignored(migrated_engine: sa.Engine) -> No
     probe = _Probe(_Cache())
     assert ProbeCacheStore(migrated_engine).load_into({"onvif": probe}) == {}
     assert probe.cache.rows == []
+
+
+def test_each_shard_keeps_its_own_caches(migrated_engine: sa.Engine) -> None:
+    first, second = (
+        ProbeCacheStore(migrated_engine, "1of2"),
+        ProbeCacheStore(migrated_engine, "2of2"),
+    )
+    first.save_from({"onvif": _Probe(_Cache([{"camera": "a"}]))})
+    second.save_from({"onvif": _Probe(_Cache([{"camera": "b"}, {"camera": "c"}]))})
+    back = _Probe(_Cache())
+    assert first.load_into({"onvif": back}) == {"onvif": 1}  # not overwritten by shard 2
+    assert back.cache.rows == [{"camera": "a"}]
+    with Session(migrated_engine) as session:
+        assert session.get(ProbeCache, "onvif@2of2") is not None

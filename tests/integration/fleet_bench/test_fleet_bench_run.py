@@ -49,3 +49,24 @@ def test_a_short_run_measures_vmon_and_stops_everything(tmp_path: Path) -> None:
         ["ip", "-o", "-4", "addr", "show", "dev", "lo"], check=False, capture_output=True, text=True
     ).stdout
     assert not any(f" {address}/32 " in shown for address in saved["meta"].get("addresses", []))
+
+
+def test_a_sharded_run_watches_the_fleet_with_two_vmons(tmp_path: Path) -> None:
+    figures = main(
+        [
+            "--cameras", "40", "--minutes", "0.5", "--cadence", "short", "--shards", "2",
+            "--scrape-every", "10", "--sample-every", "2", "--no-record", "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+    shards = [figures.processes["vmon 1/2"], figures.processes["vmon 2/2"]]
+    assert all(p.cpu_percent > 0 and p.peak_rss_bytes > 50 * 2**20 for p in shards)
+    assert figures.scrapes["errors"] == 0 and figures.startup["vmon_exit_code"] == 0
+    saved = json.loads((tmp_path / "figures.json").read_text())
+    assert figures.meta["shards"] == 2
+    assert saved["timeline"][-1]["cameras"] == 40  # every camera in exactly one shard
+    assert saved["timeline"][-1]["started"]["ping"] > 0
+    for name in ("vmon-1of2.log", "vmon-2of2.log"):
+        assert "vmon running" in (tmp_path / name).read_text()
+    assert any(key.startswith("onvif: ") for key in saved["meta"]["sampled_failures"])
+    for pid in saved["meta"]["pids"].values():
+        assert read_process(pid) is None
