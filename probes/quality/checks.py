@@ -165,14 +165,16 @@ def check_frozen(work: Work, ctx: Context) -> Verdict:
 def _covered(cmp: Comparison, lim: OcclusionLimits) -> bool:
     """Something in front of the lens: a blind patch (nothing in focus where there was
     detail, nothing newly in focus), or a textured one over part of a view that is
-    otherwise still in place (leaves), or a patch far busier than the scene was."""
+    otherwise still in place (leaves), or a patch far busier than the scene was, or paint
+    over part of the lens that kept almost none of the detail behind it (a veil)."""
     blind = cmp.covered >= lim.covered_min and cmp.revealed <= lim.revealed_max * cmp.covered
     textured = (
         cmp.changed >= lim.changed_min
         and cmp.anchored >= lim.anchored_min
         and (cmp.revealed >= lim.revealed_textured or cmp.cluttered >= lim.revealed_textured)
     )
-    return blind or textured or cmp.cluttered >= lim.cluttered_min
+    veiled = cmp.veiled >= lim.veiled_min
+    return blind or textured or veiled or cmp.cluttered >= lim.cluttered_min
 
 
 def _moved(work: Work, ctx: Context, cmp: Comparison) -> Motion | None:
@@ -206,12 +208,22 @@ def check_occlusion(work: Work, ctx: Context) -> Verdict:
         return _not_judged("occlusion", ctx)
     cmp = compare(work, ctx.reference)
     details = {"covered": cmp.covered, "cluttered": cmp.cluttered, "revealed": cmp.revealed}
-    details |= {"anchored": cmp.anchored}
+    details |= {"anchored": cmp.anchored, "veiled": cmp.veiled}
     displaced = _displaced(_moved(work, ctx, cmp), ctx)
     soft = _softened(work, ctx, cmp)
     details |= {"sharpness_ratio": _sharpness_ratio(work, ctx)}
     faulty = (_covered(cmp, lim) or soft) and not displaced
+    details["opaque"] = float(faulty and _opaque(cmp, lim))
     return Verdict("occlusion", cmp.changed, faulty, _dump(lim), details)
+
+
+def _opaque(cmp: Comparison, lim: OcclusionLimits) -> bool:
+    """A blind cover that left nothing of the view in place (see `OcclusionLimits`)."""
+    return (
+        cmp.covered >= lim.covered_min
+        and cmp.anchored < lim.opaque_anchored_max
+        and cmp.matched < lim.opaque_matched_max
+    )
 
 
 def _sharpness_ratio(work: Work, ctx: Context) -> float:
@@ -263,7 +275,8 @@ def check_ir_cut(work: Work, ctx: Context) -> Verdict:
     if not ctx.night:
         ref = ctx.reference.stats if ctx.reference is not None else {"a": 0.0, "b": 0.0}
         score = purple(c.a - ref["a"], c.b - ref["b"])
-        return Verdict("ir_cut", score, score >= lim.purple_min, _dump(lim), {"hue": c.hue})
+        faulty = score >= lim.purple_min and c.a >= lim.pink_min
+        return Verdict("ir_cut", score, faulty, _dump(lim), {"hue": c.hue, "a": c.a})
     expects_ir = _expects_ir(ctx)
     if expects_ir is None:
         return _not_judged("ir_cut", ctx, c.saturation)

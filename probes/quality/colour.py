@@ -61,9 +61,10 @@ def _hist_quantile(hist: NDArray[Any], q: float, step: float) -> float:
 
 def purple(a: float, b: float) -> float:
     """The part of a chroma shift (`a`, `b`) along the pink/purple of infrared light; 0 when
-    the shift's hue is far from it (between -80 and +20 degrees counts)."""
+    the shift's hue is far from it (between -90 and +45 degrees counts: infrared adds red
+    and blue over green, +a, while washing out the scene's own colours moves b either way)."""
     hue = math.degrees(math.atan2(b, a))
-    if not -80.0 <= hue <= 20.0:
+    if not -90.0 <= hue <= 45.0:
         return 0.0
     return a * math.cos(_PURPLE) + b * math.sin(_PURPLE)
 

@@ -11,6 +11,7 @@ it covers lose their crisp edges, while a camera turned to another view keeps th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -18,6 +19,8 @@ import numpy as np
 
 from probes.quality.baseline import Reference
 from probes.quality.colour import chroma
+from probes.quality.daynight import is_grayscale
+from probes.quality.noise import noise_sigma
 from probes.quality.sharpness import CELL_GRID, crisp_cells, texture_cells
 from probes.quality.work import Array, Work
 
@@ -32,6 +35,7 @@ _LOST = 0.25  # share of the reference's crisp edges below which a cell is blind
 _CRISP_MIN = 0.002  # a cell with fewer crisp edge pixels than this shows nothing in focus
 _BUSY = 3.0  # texture ratio above which a cell is cluttered by something near the lens
 _LEVEL_CHANGE = 30.0  # gray levels (after exposure correction) that make a flat cell differ
+_GONE = 0.01  # share of its gradient energy (a tenth of the contrast) left by a veil
 
 
 def signature(work: Work) -> Array:
@@ -62,8 +66,10 @@ class Comparison:
     `restructured` (share of the cells with structure whose structure changed),
     `revealed` (changed and shows far more in focus than before: a new view),
     `cluttered` (changed and far busier than before: leaves, a web), `matched` (same
-    structure as the reference); `texture` is the median texture ratio (current over
-    reference) of the changed cells, 1.0 when none changed."""
+    structure as the reference), `veiled` (had structure, and kept less than a tenth of
+    its contrast and nothing in focus: paint or an opaque veil over that part of the lens,
+    whatever happened to the rest of the picture); `texture` is the median texture ratio
+    (current over reference) of the changed cells, 1.0 when none changed."""
 
     changed: float
     restructured: float
@@ -73,6 +79,7 @@ class Comparison:
     matched: float
     texture: float
     anchored: float
+    veiled: float = 0.0
 
 
 def compare(work: Work, ref: Reference) -> Comparison:
@@ -124,7 +131,7 @@ def _ref_cells(ref: Reference) -> _RefCells:
     return ref.derived("compare", compute)
 
 
-def _structure(current: Array, ref: _RefCells) -> tuple[Array, Array, float]:
+def _structure(current: Array, ref: _RefCells) -> tuple[Array, Array, float, Array]:
     """Per cell: whether its structure differs from the reference's, and whether either
     has structure at all. Structure differs when the gradients point elsewhere (cosine
     under `_SIMILAR`) or have faded far more than in the rest of the picture (`_FADED`):
@@ -138,14 +145,15 @@ def _structure(current: Array, ref: _RefCells) -> tuple[Array, Array, float]:
     kept = energy_c / np.maximum(energy_r, 1e-6)
     typical = _median(kept[had]) if had.any() else 1.0
     faded = had & (kept < _FADED * typical)
-    return (cosine < _SIMILAR) | faded, informative, _anchored(cosine, had)
+    gone = had & (kept < _GONE)
+    return (cosine < _SIMILAR) | faded, informative, _anchored(cosine, had), gone
 
 
 def _compare(work: Work, ref: Reference) -> Comparison:
     current, cells = work.thumb, _ref_cells(ref)
     gain = cells.median / max(_median(current), 1.0)
     gain = min(max(gain, 0.25), 4.0)
-    structure_differs, informative, anchored = _structure(current, cells)
+    structure_differs, informative, anchored, gone = _structure(current, cells)
     level_diff = np.abs(_cell_mean(current) * gain - cells.levels)
     differs = np.where(informative, structure_differs, level_diff > _LEVEL_CHANGE)
     ratio = (texture_cells(work) + 0.5) / (ref.cells + 0.5)
@@ -163,11 +171,33 @@ def _compare(work: Work, ref: Reference) -> Comparison:
         matched=float(np.count_nonzero(~differs & informative)) / total,
         texture=_median(ratio[differs]) if differs.any() else 1.0,
         anchored=anchored,
+        veiled=float(np.count_nonzero(gone & blind)) / total,
     )
 
 
+_GRAY_REFERENCE = 1.5  # mean chroma under which a reference is an infrared (grayscale) one
+_OTHER_MODE = 1000.0  # distance of a picture from a reference in the other colour mode
+_NIGHT_GRAIN = 0.9  # share of the night's noise a colour picture at night has at least
+_NOISE_WEIGHT = 8.0  # likeness units per unit of log-noise difference
+
+
 def likeness(work: Work, ref: Reference) -> float:
-    """How far `work` looks from a reference in brightness and colour (0 = the same):
-    mean absolute thumbnail difference in levels plus 3x the saturation difference."""
+    """How far `work` looks from a reference in brightness, colour and grain (0 = the
+    same): mean absolute thumbnail difference in levels, plus 3x the saturation difference,
+    plus the difference of the log of the noise (a camera raises its gain at night).
+
+    The colour mode decides first: a camera in infrared mode sends no colour at all, so a
+    grayscale picture is not like a colour reference, and a colour picture is not like an
+    infrared (grayscale) reference unless it is as grainy as that reference's pictures (an
+    IR-cut filter stuck at night gives a dark colour picture at the night's high gain)."""
     level = float(np.abs(work.thumb - ref.thumb).mean())
-    return level + 3.0 * abs(chroma(work).saturation - ref.stats["saturation"])
+    stats, sat = ref.stats, chroma(work).saturation
+    noise = noise_sigma(work)
+    grain = _NOISE_WEIGHT * abs(math.log((noise + 0.3) / (stats["noise"] + 0.3)))
+    distance = level + 3.0 * abs(sat - stats["saturation"]) + grain
+    gray_ref = stats["saturation"] < _GRAY_REFERENCE
+    if is_grayscale(work) and not gray_ref:
+        return distance + _OTHER_MODE
+    if gray_ref and not is_grayscale(work) and noise < _NIGHT_GRAIN * stats["noise"]:
+        return distance + _OTHER_MODE
+    return distance

@@ -31,6 +31,7 @@ __all__ = [
     "BOOTSTRAP_TOLERATED",
     "DISPLACED_SUPPRESSES",
     "NIGHT_SUPPRESSES",
+    "OPAQUE_SUPPRESSES",
     "SUPPRESSES",
     "Diagnoser",
     "arbitrate",
@@ -52,13 +53,15 @@ BOOTSTRAP_TOLERATED = frozenset({"blur", "color_cast", "ir_cut", "stripes"})
 """Faults a frame may have and still be learnt while the camera has no reference yet."""
 
 NIGHT_SUPPRESSES: dict[str, tuple[str, ...]] = {
+    "stripes": ("ir_cut",),
     "ir_cut": ("occlusion", "scene_change", "color_cast", "blur"),
     "occlusion": ("overexposed",),
 }
-"""At night, before `SUPPRESSES`: a colour picture from an infrared camera cannot be
-compared with its (grayscale) night baseline; and an object near the lens of a camera
-lighting the scene with its own infrared lamp throws that light back: the picture is
-over-exposed because it is covered."""
+"""At night, before `SUPPRESSES`: colour interference bands over an infrared picture are
+not a stuck IR-cut filter (its colour is the scene's, not banded); a colour picture from an
+infrared camera cannot be compared with its (grayscale) night baseline; and an object near
+the lens of a camera lighting the scene with its own infrared lamp throws that light back:
+the picture is over-exposed because it is covered."""
 
 
 DISPLACED_SUPPRESSES: dict[str, tuple[str, ...]] = {
@@ -67,6 +70,13 @@ DISPLACED_SUPPRESSES: dict[str, tuple[str, ...]] = {
 """First of all, when the view is found displaced (see `motion`): what is new in a moved
 view (a blank wall, a brick pattern, softer detail, other colours) is not a cover,
 interference, blur, or a colour fault against the old view's colours."""
+
+
+OPAQUE_SUPPRESSES: dict[str, tuple[str, ...]] = {"occlusion": ("too_dark",)}
+"""Before `too_dark`'s rule (after a blank screen's), when the lens is covered by something
+opaque that left nothing of the view in place (occlusion detail "opaque"): a dark cloth
+makes the picture too dark, but a picture merely short of light keeps its structure where
+it was."""
 
 
 def arbitrate(
@@ -80,6 +90,10 @@ def arbitrate(
     moved = verdicts.get("scene_change")
     if moved is not None and moved.faulty and moved.details.get("displaced"):
         rules = [*DISPLACED_SUPPRESSES.items(), *rules]
+    covered = verdicts.get("occlusion")
+    if covered is not None and covered.faulty and covered.details.get("opaque"):
+        dark = next(i for i, (cause, _) in enumerate(rules) if cause == "too_dark")
+        rules[dark:dark] = OPAQUE_SUPPRESSES.items()
     suppressed: dict[str, str] = {}
     for cause, effects in rules:
         if cause in faulty and cause not in suppressed:

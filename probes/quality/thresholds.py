@@ -123,7 +123,14 @@ class OcclusionLimits(_Limits):
     - a soft cover (leaves, a web, a wet smear near the lens): `soft_changed_min` or more
       changed, the view is not displaced (see `SceneChangeLimits`), and the picture's
       sharpness fell below `soft_sharpness_max` x the baseline's: whatever is that close to
-      the lens is out of focus, while a camera that moved keeps its focus.
+      the lens is out of focus, while a camera that moved keeps its focus;
+    - a veil: `veiled_min` or more of the cells had structure and kept less than a tenth of
+      its contrast and nothing in focus (milky paint over a region that had detail),
+      however the rest of the picture changed;
+    - opaque: a blind cover that left nothing of the view in place (the best-matching
+      structured cells' cosine, `anchored`, under `opaque_anchored_max`, and under
+      `opaque_matched_max` of the cells still matching): a picture merely short of light
+      keeps its structure in place, so such a cover is not explained by `too_dark`.
     """
 
     covered_min: float = Field(0.3, ge=0, le=1)
@@ -134,6 +141,9 @@ class OcclusionLimits(_Limits):
     cluttered_min: float = Field(0.35, ge=0, le=1)
     soft_changed_min: float = Field(0.45, ge=0, le=1)
     soft_sharpness_max: float = Field(0.9, ge=0, le=2)
+    veiled_min: float = Field(0.3, ge=0, le=1)
+    opaque_anchored_max: float = Field(0.9, ge=-1, le=1)
+    opaque_matched_max: float = Field(0.25, ge=0, le=1)
 
 
 class SceneChangeLimits(_Limits):
@@ -158,12 +168,15 @@ class SceneChangeLimits(_Limits):
 
 class IrCutLimits(_Limits):
     """IR-cut filter: by day a purple shift (from the baseline's colour, or from gray without
-    one) of `purple_min` or more; at night a mean
+    one) of `purple_min` or more, with the picture itself pink (median a* of `pink_min` or
+    more: infrared adds red and blue over green, so foliage turns pale pink; a picture merely
+    washed out toward gray, by fog or a veil, is not pink); at night a mean
     chroma of `night_saturation_min` or more when the camera should be in IR mode.
     `night_mode`: "ir" (the camera is infrared at night), "color" (full-colour night), or
     "auto" (learnt: infrared if its night baseline is grayscale)."""
 
     purple_min: float = Field(10.0, ge=0)
+    pink_min: float = Field(8.0)
     night_saturation_min: float = Field(4.0, ge=0)
     night_mode: Literal["auto", "ir", "color"] = "auto"
 
