@@ -56,7 +56,7 @@ def shard_share(
     for camera in cameras:
         chain = _chain_ids(camera.switch_id or camera.upstream_device_id, devices)
         under.update(chain)
-        if shard.owns(device_key(devices[chain[0]]) if chain else camera.gb_code):
+        if shard.owns(camera.gb_code):
             mine.append(camera)
             watched.update(chain)
     for device_id, device in devices.items():

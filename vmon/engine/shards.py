@@ -1,23 +1,25 @@
 """Splitting one fleet over several vmon instances (`engine.shard: "2/4"`).
 
 One event loop keeps about 10^4 cameras on time on a core (`bench/fleet/RESULTS.md`);
-beyond that, N instances each watch a share of the same registry. A camera belongs to the
-shard of its access device (switch, else upstream device), so a switch and all its cameras
-are watched by one instance and a dead switch is still seen as one root cause; a camera
-with no upstream device goes by its own code. Each instance also watches the devices above
-its cameras (an NVR or platform shared by several shards is pinged by each of them, which
-the alert rules absorb with `max by (device)`); a device with no camera under it belongs to
-the shard of its own key. Every instance writes the ledger under its own writer name and
-exposes its own `/metrics`; Prometheus scrapes them all, and the rules sum by unit.
+beyond that, N instances each watch a share of the same registry. Cameras are assigned by a
+stable hash of their code (jump consistent hashing, Lamping and Veach 2014): going from N to
+N+1 instances moves only a 1/(N+1) share of the cameras, each to the new instance, so the
+others keep their learnt baselines and histories. Each instance also watches the devices
+above its cameras (a switch whose cameras sit in two shards is pinged by both, and each
+marks its own cameras `upstream` when it dies; the alert rules take `max by (device)`); a
+device with no camera under it belongs to the shard of its own key. Every instance writes
+the ledger under its own writer name and serves its own `/metrics`; Prometheus scrapes them
+all and the rules sum by unit.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
-import zlib
 from dataclasses import dataclass
 
-__all__ = ["Shard"]
+__all__ = ["Shard", "jump_hash"]
 
 _FORM = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -47,5 +49,17 @@ class Shard:
         return f"{self.index}of{self.count}"
 
     def owns(self, key: str) -> bool:
-        """Whether the camera or device going by `key` (see module doc) is this shard's."""
-        return zlib.crc32(key.encode()) % self.count == self.index - 1
+        """Whether the camera or device going by `key` (its code) is this shard's."""
+        return jump_hash(key, self.count) == self.index - 1
+
+
+@functools.lru_cache(maxsize=1 << 18)  # a registry read asks again for every camera
+def jump_hash(key: str, buckets: int) -> int:
+    """The bucket (0 to `buckets` - 1) of `key` by jump consistent hashing."""
+    state = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+    bucket, jump = -1, 0
+    while jump < buckets:
+        bucket = jump
+        state = (state * 2862933555777941757 + 1) % 2**64
+        jump = int((bucket + 1) * (2**31 / ((state >> 33) + 1)))
+    return bucket

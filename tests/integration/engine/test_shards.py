@@ -1,5 +1,5 @@
-"""Several vmon instances share one registry: every camera watched once, a switch with its
-cameras, the devices above them wherever they are needed."""
+"""Several vmon instances share one registry: every camera watched once, the devices above
+each camera by that camera's instance, and few cameras moved when an instance is added."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlmodel import Session
 from vmon.config import ConfigError, load_settings
 from vmon.engine.registry_source import RegistrySource
 from vmon.engine.service import RegistrySnapshot
-from vmon.engine.shards import Shard
+from vmon.engine.shards import Shard, jump_hash
 from vmon.registry.models import Camera, OwnerUnit, UpstreamDevice
 
 
@@ -59,7 +59,7 @@ def _share(engine: sa.Engine, shard: str | None) -> RegistrySnapshot:
 
 
 @pytest.mark.parametrize("count", [2, 3])
-def test_shards_split_the_fleet_by_access_device(migrated_engine: sa.Engine, count: int) -> None:
+def test_shards_split_the_fleet(migrated_engine: sa.Engine, count: int) -> None:
     _seed(migrated_engine)
     whole = _share(migrated_engine, None)
     shares = [_share(migrated_engine, f"{i}/{count}") for i in range(1, count + 1)]
@@ -70,12 +70,20 @@ def test_shards_split_the_fleet_by_access_device(migrated_engine: sa.Engine, cou
         for camera in share.cameras:
             if camera.upstream is not None:  # its switch, that switch's NVR and the platform
                 assert camera.upstream in devices and "P" in devices
-        switches = {c.upstream for c in share.cameras if c.upstream}
-        for other in shares:
-            if other is not share:  # a switch's cameras are all in one shard
-                assert not switches & {c.upstream for c in other.cameras if c.upstream}
     assert sum("SPARE" in {d.id for d in s.devices} for s in shares) == 1
     assert sum(len(s.cameras) > 0 for s in shares) == count  # the draw uses every shard
+
+
+def test_adding_an_instance_moves_only_its_share_of_the_cameras() -> None:
+    codes = [f"3201110000132{n:07d}" for n in range(20_000)]
+    for count in (2, 3, 4, 8):
+        before = [jump_hash(code, count) for code in codes]
+        after = [jump_hash(code, count + 1) for code in codes]
+        moved = [new for old, new in zip(before, after, strict=True) if old != new]
+        assert set(moved) == {count}  # only to the new instance
+        assert abs(len(moved) / len(codes) - 1 / (count + 1)) < 0.02
+        sizes = [after.count(b) for b in range(count + 1)]
+        assert max(sizes) - min(sizes) < 0.1 * len(codes) / (count + 1)
 
 
 def test_the_shard_names_the_ledger_writer_and_bad_forms_are_refused() -> None:
