@@ -67,6 +67,7 @@ def test_a_sharded_run_watches_the_fleet_with_two_vmons(tmp_path: Path) -> None:
     assert saved["timeline"][-1]["started"]["ping"] > 0
     for name in ("vmon-1of2.log", "vmon-2of2.log"):
         assert "vmon running" in (tmp_path / name).read_text()
-    assert any(key.startswith("onvif: ") for key in saved["meta"]["sampled_failures"])
+    # each camera's API answer came from its own shard (the other one's 404 is skipped)
+    assert not any(key.startswith("api: ") for key in saved["meta"]["sampled_failures"])
     for pid in saved["meta"]["pids"].values():
         assert read_process(pid) is None
