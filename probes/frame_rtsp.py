@@ -217,9 +217,10 @@ async def probe_rtsp(
     try:
         await pool.run(partial(grab_stream, plan, grab), deadline, lane="capture", what="RTSP grab")
     except ProbeError as exc:
-        if exc.reason is not Reason.TIMEOUT or not grab.frames:
+        if exc.reason is not Reason.TIMEOUT or not grab.opened:
             raise
-        # The stream stalled after some frames: the camera is online, keep what came.
+        # The stream opened, then stalled (after some frames: the camera is online, keep what
+        # came; before any: it sent nothing decodable in the whole deadline, `_failure` says).
         grab = replace(grab, frames=list(grab.frames))
         log.debug("rtsp %s: stalled after %d frames", url, len(grab.frames))
     failure = _failure(grab)
