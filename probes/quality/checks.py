@@ -5,12 +5,12 @@ Scores and their meaning:
 | fault | score | faulty when |
 | --- | --- | --- |
 | signal_loss | uniformity 0-1 (share of pixels at the median colour) | high and noiseless |
-| blur | sharpness 0-~1 (edge steepness) | low, or far below the baseline; or haze |
+| blur | sharpness 0-~1 (edge steepness) | low, or below the baseline's (see the check); haze |
 | too_dark | mean gray level 0-255 | low (by day) |
 | overexposed | share of pixels at 235+ (0-1) | high with a high mean |
 | color_cast | chroma offset (Lab units) from the baseline's colour, or from gray | large |
 | noise | noise sigma (gray levels at the working scale) | high (by day) |
-| stripes | spectral peak prominence (decades) x its spread over the frame | high |
+| stripes | spectral peak prominence (decades) x its spread over the frame | high (see the check) |
 | frozen | mean difference from the previous frame (levels) | about 0 |
 | occlusion | share of cells changed from the baseline (0-1) | covered, see the check |
 | scene_change | share of cells changed (0-1) | large, or the view found displaced |
@@ -35,8 +35,8 @@ from probes.quality.evidence import Verdict
 from probes.quality.levels import levels, uniformity
 from probes.quality.motion import Motion, global_motion
 from probes.quality.noise import noise_sigma
-from probes.quality.sharpness import sharpness
-from probes.quality.stripes import stripes
+from probes.quality.sharpness import crisp_cells, sharpness
+from probes.quality.stripes import residual_stripes, stripes
 from probes.quality.thresholds import OcclusionLimits
 from probes.quality.work import Work
 
@@ -82,11 +82,36 @@ def check_blur(work: Work, ctx: Context) -> Verdict:
     else:
         ref = ctx.reference.stats
         details |= {"reference": ref["sharpness"], "reference_contrast": ref["contrast"]}
-        relative = lim.relative_min_night if ctx.night else lim.relative_min
-        soft = sharp.score < relative * ref["sharpness"]
+        kept = _crisp_kept(work, ctx)
+        details["crisp_kept"] = kept
+        ratio = sharp.score / ref["sharpness"] if ref["sharpness"] > 0 else 1.0
+        soft = _softer(ratio, kept, ctx)
         haze = lv.contrast < lim.contrast_relative_min * ref["contrast"]
     details["haze"] = float(haze)
     return Verdict("blur", sharp.score, soft or haze, _dump(lim), details)
+
+
+def _softer(ratio: float, kept: float, ctx: Context) -> bool:
+    """Blurred against the baseline: far less sharp (at night only together with a loss of
+    crisp edges: on a noisy infrared picture with few edges the steepness percentile swings
+    with the passers-by and the grain, while a defocus always takes the crisp edges away),
+    or somewhat less sharp with most crisp edges gone."""
+    lim = ctx.thresholds.blur
+    if ctx.night:
+        far = ratio < lim.relative_min_night and kept < lim.crisp_kept_night_max
+    else:
+        far = ratio < lim.relative_min
+    return far or (kept < lim.crisp_kept_max and ratio < lim.relative_soft)
+
+
+def _crisp_kept(work: Work, ctx: Context) -> float:
+    """The picture's crisp edge pixels over its camera's usual number (1 when the
+    reference has none): defocus takes most of them away, while the steepest few that the
+    sharpness percentile reads may be the on-screen text, drawn after the lens. A dim,
+    low-texture night view has few edges, and those are what keeps the percentile up."""
+    ref = ctx.reference.crisp if ctx.reference is not None else None
+    total = float(ref.sum()) if ref is not None else 0.0
+    return float(crisp_cells(work).sum()) / total if total > 0 else 1.0
 
 
 def check_too_dark(work: Work, ctx: Context) -> Verdict:
@@ -145,12 +170,16 @@ def check_noise(work: Work, ctx: Context) -> Verdict:
 
 
 def check_stripes(work: Work, ctx: Context) -> Verdict:
-    """Rolling or fixed interference bands."""
+    """Rolling or fixed interference bands: a spectral peak of the picture beyond the
+    scene's own, or one of its difference from the camera's usual picture."""
     lim = ctx.thresholds.stripes
-    known = ctx.reference.peaks if ctx.reference is not None else ()
-    score = stripes(work, known).score
-    limit = lim.score_min if ctx.reference is not None else lim.score_min_unlearnt
-    return Verdict("stripes", score, score > limit, _dump(lim))
+    if ctx.reference is None:
+        score = stripes(work).score
+        return Verdict("stripes", score, score > lim.score_min_unlearnt, _dump(lim))
+    score = stripes(work, ctx.reference.peaks).score
+    residual = residual_stripes(work, ctx.reference.thumb)
+    faulty = score > lim.score_min or residual > lim.residual_min
+    return Verdict("stripes", score, faulty, _dump(lim), {"residual": residual})
 
 
 def check_frozen(work: Work, ctx: Context) -> Verdict:

@@ -12,22 +12,25 @@ the whole frame, a fence or a row of windows only part of it.
 
 Scenes have periodic structure of their own (windows, fences, tiles, lane marks): the peaks
 of the camera's healthy pictures are kept in its baseline, and a peak found at the same
-place only counts by how much it exceeds what the baseline saw there.
+place only counts by how much it exceeds what the baseline saw there. Broad bands over a busy
+backdrop hide among the scene's own peaks: they are also looked for in the difference from
+the baseline's thumbnail (`residual_stripes`), where the scene cancels out.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from probes.quality.spectrum import half_spectrum, padded
+from probes.quality.spectrum import half_spectra, half_spectrum, padded
 from probes.quality.work import Array, Work
 
-__all__ = ["Peak", "Stripes", "stripes"]
+__all__ = ["Peak", "Stripes", "residual_stripes", "stripes"]
 
 _DISTANCE = 3
 _DIRECTIONS = (
@@ -47,6 +50,7 @@ _NEAR = 2  # bins: a peak this close to a baseline peak is the same structure
 _KEEP = 8  # peaks per channel worth keeping for the baseline
 _SPREAD_PEAKS = 3  # peaks per channel whose spread over the frame is measured
 _MEASURE_MIN = 0.6  # decades: a peak rising less than this cannot be interference
+_PURE = 0.6  # share of the difference's power a residual peak (3x3 bins) must hold
 _OPPONENT = np.array([[-0.5, 1.0, -0.5]], np.float32)
 _DECADES = np.float32(1.0 / np.log(10.0))
 
@@ -112,8 +116,8 @@ def _known_level(peak: Peak, known: tuple[Peak, ...]) -> float:
 
 
 def _channels(work: Work) -> tuple[Array, Array]:
-    """(luma of the half-size copy, green-magenta opponent of the quarter-size copy), each
-    less its mean, float32."""
+    """(luma, green-magenta opponent) of the quarter-size copy, each less its mean,
+    float32."""
 
     def compute() -> tuple[Array, Array]:
         luma = cv2.cvtColor(work.small, cv2.COLOR_BGR2GRAY).astype(np.float32)
@@ -129,11 +133,12 @@ def _peaks(work: Work) -> list[Peak]:
     luma, opponent = _channels(work)
     h, w = luma.shape
     window = _window(h, w)
+    windowed = np.stack([luma * window, opponent * window])
     # decades of power: log10(|F|^2) = ln(|F|^2) / ln 10, with OpenCV's fast log
-    power = np.stack([half_spectrum(luma * window), half_spectrum(opponent * window)])
+    power = half_spectra(windowed)
     level = cv2.log(power + 1e-4) * _DECADES
     ext = padded(level, _PAD)
-    channel, ys, xs = _candidates(level, ext, _band_index(h, w))
+    channel, ys, xs = _candidates(level, ext, _band(h, w))
     one = ext[channel, ys + _DY + _PAD, xs + _DX + _PAD]  # directions x candidates
     other = ext[channel, ys - _DY + _PAD, xs - _DX + _PAD]
     prominence = (level[channel, ys, xs] - np.minimum(one, other).max(axis=0)).tolist()
@@ -143,19 +148,75 @@ def _peaks(work: Work) -> list[Peak]:
 
 
 def _spread_of(work: Work, peak: Peak) -> float:
-    """How evenly `peak`'s frequency fills 4x3 tiles of its channel: its complex amplitude
-    in each tile is a separable sum, done as real products and tile sums."""
+    """How evenly `peak`'s frequency fills 4x3 tiles of its channel."""
     channel = _channels(work)[peak.channel]
+    return _spread(channel, peak.fy, peak.fx)
+
+
+def _spread(channel: Array, fy: int, fx: int) -> float:
+    """How evenly the DFT frequency (`fy`, `fx`) fills 4x3 tiles of `channel` (median over
+    largest tile amplitude): its complex amplitude in each tile is a separable sum, done
+    as real products and tile sums."""
     h, w = channel.shape
     row_starts, col_starts = _tiles(h, w)
-    cos_x, sin_x = _wave(w, peak.fx)
+    cos_x, sin_x = _wave(w, fx)
     re = np.add.reduceat(channel * cos_x, col_starts, axis=1)  # h x 4
     im = np.add.reduceat(channel * sin_x, col_starts, axis=1)
-    cos_y, sin_y = _wave(h, peak.fy)
+    cos_y, sin_y = _wave(h, fy)
     by_tile = (re - 1j * im) * (cos_y - 1j * sin_y).reshape(-1, 1)
     amps = np.abs(np.add.reduceat(by_tile, row_starts, axis=0))  # 3 x 4
     ordered = np.sort(amps.ravel())  # 12 tiles: the median is the mean of 6th and 7th
     return float(0.5 * (ordered[5] + ordered[6]) / max(float(ordered[-1]), 1e-9))
+
+
+def residual_stripes(work: Work, thumb: Array) -> float:
+    """Stripes in what differs from the camera's usual picture (its baseline `thumb`,
+    64x36 gray): the thumbnail, scaled to the reference's exposure, less the reference.
+    The scene's own structure cancels out, so broad bands over a busy backdrop (a photo,
+    gravel, a coffee cup) stand out even where the scene's spectrum hides them; what a
+    healthy frame leaves (people, cars, noise) is local and broadband. The score is the
+    strongest peak's prominence times its spread, counted only when the peak holds most
+    (`_PURE`) of the difference's power: a cover, a new view or a blur also leaves a
+    large difference, but not one made of a single frequency. 0 when there is none."""
+    return work.memo(f"residual_stripes:{id(thumb)}", lambda: _residual(work.thumb, thumb))
+
+
+def _residual(current: Array, reference: Array) -> float:
+    if current.shape != reference.shape:
+        return 0.0
+    a, b = current.ravel(), reference.ravel()
+    gain = float(np.vdot(a, b)) / max(float(np.vdot(a, a)), 1e-6)  # least squares
+    diff = gain * current - reference
+    h, w = diff.shape
+    diff -= float(diff.mean())
+    power = half_spectrum(diff * _window(h, w))
+    band = _band(h, w)
+    # the strongest frequency of the difference; most of its power, or no interference
+    inband = power * band  # the slow swell of a cover or a new view lies below the band
+    flat = _band_flat(h, w)
+    y, x = divmod(int(flat[np.argmax(inband.ravel()[flat])]), power.shape[1])
+    near = sum(_at(inband, y + dy, x + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    if near < _PURE * float(inband.sum()):
+        return 0.0
+    around = max(
+        min(_at(power, y + dy, x + dx), _at(power, y - dy, x - dx)) for dy, dx in _DIRECTIONS
+    )
+    prominence = math.log10((_at(power, y, x) + 1e-4) / (around + 1e-4))
+    return prominence * _spread(diff, y if y <= h // 2 else y - h, x)
+
+
+def _at(half: Array, y: int, x: int) -> float:
+    """The `half_spectrum` value at any bin (`y`, `x`): rows wrap around, negative `x` is
+    read through the symmetry |F(-f)| = |F(f)|, `x` past the last column is clipped."""
+    if x < 0:
+        y, x = -y, -x
+    return float(half[y % half.shape[0], min(x, half.shape[1] - 1)])
+
+
+@functools.lru_cache(maxsize=8)
+def _band_flat(height: int, width: int) -> Array:
+    """Flat indices of `_band(height, width)`, in its order."""
+    return np.flatnonzero(_band(height, width))
 
 
 @functools.lru_cache(maxsize=256)
@@ -177,36 +238,44 @@ def _window(height: int, width: int) -> Array:
 
 
 @functools.lru_cache(maxsize=8)
-def _band_index(height: int, width: int) -> Array:
-    """Flat indices, in a `half_spectrum` of a height x width picture, of the bins whose
+def _band(height: int, width: int) -> Array:
+    """Mask, over a `half_spectrum` of a height x width picture, of the bins whose
     frequency can be interference (each frequency once: fx = 0 only for fy > 0)."""
     cols = (width - 1) // 2 + 1
     fy = np.fft.fftfreq(height)[:, None]
     fx = (np.arange(cols) / width)[None, :]
     freq = np.hypot(fy, fx)
-    band = (freq >= _MIN_CYCLES / height) & (freq <= _MAX_FREQ) & ((fx > 0) | (fy > 0))
-    return np.flatnonzero(band)
+    return (freq >= _MIN_CYCLES / height) & (freq <= _MAX_FREQ) & ((fx > 0) | (fy > 0))
 
 
 _PAD = _DISTANCE
 _DY = np.array([d[0] for d in _DIRECTIONS])[:, None]
 _DX = np.array([d[1] for d in _DIRECTIONS])[:, None]
-_NY, _NX = (a.ravel()[:, None] for a in np.mgrid[-2:3, -2:3])  # 5x5 neighbourhood
+_KERNEL5 = np.ones((5, 5), np.uint8)
 
 
 def _candidates(level: Array, ext: Array, band: Array) -> tuple[Array, Array, Array]:
     """(channel, row, column) of the `_CANDIDATES` strongest local maxima (5x5) of the
-    interference band, per channel of the stacked `level`."""
-    channels, _, cols = level.shape
-    values = level.reshape(channels, -1)[:, band]
-    keep = min(4 * _CANDIDATES, values.shape[1])
-    top = band[np.argpartition(values, values.shape[1] - keep, axis=1)[:, -keep:]]
-    ys, xs = np.divmod(top, cols)
-    channel = np.arange(channels)[:, None]
-    here = level[channel, ys, xs]
-    around = ext[channel, ys + _NY[:, :, None] + _PAD, xs + _NX[:, :, None] + _PAD].max(axis=0)
-    ranked = np.where(here >= around, here, -np.inf)  # local maxima only (around has here)
-    order = np.argsort(ranked, axis=1)[:, -_CANDIDATES:]
-    chosen = np.take_along_axis(ranked, order, axis=1) > -np.inf
-    pick = (np.broadcast_to(channel, order.shape)[chosen], order[chosen])
-    return pick[0], ys[pick[0], pick[1]], xs[pick[0], pick[1]]
+    interference band, per channel of the stacked `level`. The channels' padded spectra
+    are dilated as one picture: each has `_PAD` >= 2 rows of its own around it."""
+    channels, rows, cols = level.shape
+    around = cv2.dilate(ext.reshape(-1, ext.shape[-1]), _KERNEL5).reshape(ext.shape)
+    # among the strongest bins of the band only: weak local maxima are the noise floor's
+    inband = level[:, band]
+    keep = min(4 * _CANDIDATES, inband.shape[1])
+    strong = np.partition(inband, inband.shape[1] - keep, axis=1)[:, -keep, None, None]
+    peak = band & (level >= strong) & (level >= around[:, _PAD : _PAD + rows, _PAD : _PAD + cols])
+    flat = np.flatnonzero(peak)
+    values = level.ravel()[flat]
+    found = []
+    for c in range(channels):
+        lo, hi = np.searchsorted(flat, [c * rows * cols, (c + 1) * rows * cols])
+        count = int(hi - lo)
+        keep = min(_CANDIDATES, count)
+        if keep:
+            top = np.argpartition(values[lo:hi], count - keep)[count - keep :]
+            found.append(flat[lo:hi][top])
+    chosen = np.concatenate(found) if found else np.zeros(0, np.intp)
+    channel, rest = np.divmod(chosen.astype(np.intp), rows * cols)
+    ys, xs = np.divmod(rest, cols)
+    return channel, ys, xs

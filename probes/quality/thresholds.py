@@ -46,8 +46,12 @@ class SignalLossLimits(_Limits):
 
 class BlurLimits(_Limits):
     """Blur. With a baseline: sharpness below `relative_min` (by night `relative_min_night`:
-    infrared noise makes night sharpness vary more) x the baseline's, or haze (fogged,
-    dirty lens): contrast below `contrast_relative_min` x the baseline's. Without one:
+    infrared noise makes night sharpness vary more, and then only with fewer than
+    `crisp_kept_night_max` of the baseline's crisp edge pixels left) x the baseline's, or below
+    `relative_soft` x the baseline's with fewer than `crisp_kept_max` of the baseline's crisp
+    edge pixels left (a blurred dim view whose few steep edges are the on-screen text),
+    or haze (fogged, dirty lens): contrast below `contrast_relative_min` x the baseline's.
+    Without one:
     sharpness below `sharpness_min_day`/`_night`, or contrast below `contrast_min`."""
 
     sharpness_min_day: float = Field(0.36, ge=0)
@@ -56,6 +60,9 @@ class BlurLimits(_Limits):
     relative_min_night: float = Field(0.8, ge=0, le=1)
     contrast_min: float = Field(0.25, ge=0, le=1)
     contrast_relative_min: float = Field(0.5, ge=0, le=1)
+    crisp_kept_max: float = Field(0.5, ge=0, le=1)
+    crisp_kept_night_max: float = Field(0.85, ge=0, le=1)
+    relative_soft: float = Field(0.95, ge=0, le=1)
 
 
 class DarkLimits(_Limits):
@@ -100,10 +107,12 @@ class NoiseLimits(_Limits):
 class StripesLimits(_Limits):
     """Stripes: a spectral peak whose prominence (decades, beyond what the baseline saw
     there) times its spread over the frame exceeds `score_min`, or `score_min_unlearnt`
-    without a baseline."""
+    without a baseline; or the same measure on the difference from the baseline's picture,
+    for a peak that is most of that difference, exceeds `residual_min`."""
 
     score_min: float = Field(0.9, ge=0)
     score_min_unlearnt: float = Field(1.2, ge=0)
+    residual_min: float = Field(1.2, ge=0)
 
 
 class FrozenLimits(_Limits):
