@@ -11,8 +11,9 @@
 3. vmon runs as its own process (`vmon -c vmon.yaml run`) for `--minutes` after it is ready;
    with `--shards N`, N vmon processes each watch their share (`engine.shard: i/N`) of the
    same registry, and their scrapes are added up (the slowest shard's scrape time).
-4. Every `--sample-every` s: CPU time and memory of vmon, of the simulator (with its
-   children) and of this process from /proc; every `--scrape-every` s: GET /metrics, timed.
+4. Every `--sample-every` s: CPU time and memory of vmon (with its picture worker
+   processes), of the simulator (with its children) and of this process from /proc;
+   every `--scrape-every` s: GET /metrics, timed.
 5. At the end: runs on time per probe kind (`bench.fleet.ontime`), CPU and memory, scrape
    times; printed and appended to `bench/fleet/RESULTS.md` (unless `--no-record`).
    `--profile S` records vmon with py-spy for the last S seconds and prints its hotspots.
@@ -181,7 +182,11 @@ def measure(bench: Bench) -> None:
     assert bench.vmons and bench.fleet is not None and bench.fleet.pid is not None
     args, first = bench.args, bench.vmons[0]
     watches = [
-        *(Watch(_watch_name(i, len(bench.vmons)), v.pid) for i, v in enumerate(bench.vmons, 1)),
+        # tree: vmon's picture worker processes count as vmon
+        *(
+            Watch(_watch_name(i, len(bench.vmons)), v.pid, tree=True)
+            for i, v in enumerate(bench.vmons, 1)
+        ),
         Watch("simulator", bench.fleet.pid, tree=True),
         Watch("benchmark", os.getpid()),
     ]

@@ -5,6 +5,14 @@ turns it, a zoom magnifies its middle. So the reference thumbnail is warped by a
 candidate zooms and rolls, the remaining shift is found by phase correlation, and the
 warped, shifted reference is compared with the current thumbnail over their overlap.
 
+The fixed candidates (zooms 1.4 and 1.8, rolls of +-13 degrees) are tried first, as
+before. Only when none of them correlates well (`_GOOD`) does the estimate look further:
+the roll and zoom estimated by the Fourier-Mellin transform (see `mellin`), which finds
+them in one step however far the camera rolled (a low-texture night view rolled 20
+degrees matches no fixed candidate well enough), and the plain shift's next correlation
+peaks: on a plain wall the on-screen clock, a lamp's glow or repeated windows may
+outscore the true shift.
+
 Both thumbnails are high-passed first (less a Gaussian blur of 3 px): what stays is the
 view's structure, not the lighting, which at night moves with the camera (an infrared
 lamp's bright middle) and would otherwise pin the match in place.
@@ -26,12 +34,19 @@ import cv2
 import numpy as np
 
 from probes.quality.baseline import Reference
+from probes.quality.mellin import log_polar, turn_and_zoom
+from probes.quality.phase import shifts, spectrum
 from probes.quality.work import THUMB_SIZE, Array, Work
 
 __all__ = ["Motion", "global_motion"]
 
-_SCALES = (1.4, 1.8)  # optical zooms tried (1 is always tried)
-_ANGLES = (-13.0, 13.0)  # rolls tried, degrees
+_SCALES = (1.4, 1.8)  # optical zooms always tried (besides 1 and the estimated one)
+_ANGLES = (-13.0, 13.0)  # rolls always tried, degrees: a grid of bricks misleads the estimate
+_GOOD = 0.5  # a fixed candidate's correlation that makes looking further needless
+_ESTIMATES = 2  # rolls and zooms estimated tried (the highest peak is not always the true one)
+_ESTIMATED_MIN = 0.4  # correlation the estimated roll and zoom need (a freer search, a higher bar)
+_PEAKS = 3  # correlation peaks tried for the plain shift
+_STILL_ANGLE, _STILL_ZOOM = 2.0, 0.05  # degrees, log zoom: a smaller estimate is none
 _STILL = (1.5, 1.0)  # thumbnail pixels (x, y): a smaller shift is no movement
 _BLOCK = (8, 9)  # block width, height in thumbnail pixels
 _BLOCK_MATCH = 0.6  # correlation above which a block matches
@@ -85,9 +100,10 @@ class _Match:
 @dataclass(frozen=True)
 class _Candidate:
     """The reference high-passed, zoomed and rolled by one candidate (`turn`), before the
-    shift that phase correlation finds."""
+    shift that phase correlation finds, and its `spectrum` (see `phase`)."""
 
     warped: Array
+    spectrum: Array
     turn: Array
     zoom: float
     angle: float
@@ -101,23 +117,27 @@ class _RefView:
     stacked: Array  # the high-passed thumbnail and a plane of ones (its coverage once warped)
     textured: bool
     candidates: tuple[_Candidate, ...]
+    polar: Array  # see `mellin.log_polar`
 
 
 def _ref_view(ref: Reference) -> _RefView:
     def compute() -> _RefView:
         reference = _highpass(ref.thumb)
-        w, h = THUMB_SIZE
-        candidates = []
-        for zoom, angle in _candidates():
-            turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
-            candidates.append(
-                _Candidate(cv2.warpAffine(reference, turn, THUMB_SIZE), turn, zoom, angle)
-            )
+        fixed = [(1.0, 0.0), *((z, 0.0) for z in _SCALES), *((1.0, a) for a in _ANGLES)]
+        candidates = [_candidate(reference, zoom, angle) for zoom, angle in fixed]
         stacked = cv2.merge([reference, np.ones_like(reference)])
         textured = float(np.mean(reference**2)) >= _TEXTURE
-        return _RefView(reference, stacked, textured, tuple(candidates))
+        polar = log_polar(reference, _window())
+        return _RefView(reference, stacked, textured, tuple(candidates), polar)
 
     return ref.derived("motion", compute)
+
+
+def _candidate(reference: Array, zoom: float, angle: float) -> _Candidate:
+    w, h = THUMB_SIZE
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
+    warped = cv2.warpAffine(reference, turn, THUMB_SIZE)
+    return _Candidate(warped, spectrum(warped, _window()), turn, zoom, angle)
 
 
 def _motion(current: Array, ref: Reference) -> Motion:
@@ -128,8 +148,7 @@ def _motion(current: Array, ref: Reference) -> Motion:
     ones = _ones()
     identity = _correlation(current, reference, ones)
     in_place = _matching_blocks(current, reference, ones)
-    matches = [_displaced(current, view, c) for c in view.candidates]
-    found = [m for m in matches if m is not None]
+    found = _matches(current, view)
     if not found:
         return Motion(-1.0, identity, 0.0, in_place)
     best = max(found, key=lambda m: m.similarity)
@@ -137,9 +156,46 @@ def _motion(current: Array, ref: Reference) -> Motion:
     return Motion(best.similarity, identity, blocks, in_place, best.shift, best.zoom, best.angle)
 
 
-@functools.cache
-def _candidates() -> tuple[tuple[float, float], ...]:
-    return ((1.0, 0.0), *((s, 0.0) for s in _SCALES), *((1.0, a) for a in _ANGLES))
+def _matches(current: Array, view: _RefView) -> list[_Match]:
+    """The fixed candidates' displaced matches (each at its highest correlation peak); only
+    when none is good, the plain shift's next peaks and the estimated roll and zoom too."""
+    found = []
+    for candidate in view.candidates:
+        # OpenCV's phaseCorrelate windows its inputs in place: hand it copies
+        (dx, dy), _ = cv2.phaseCorrelate(candidate.warped.copy(), current.copy(), _window())
+        match = _displaced(current, view, candidate, dx, dy)
+        found += [match] if match is not None else []
+    if max((m.similarity for m in found), default=-1.0) >= _GOOD:
+        return found
+    current_spectrum = spectrum(current, _window())
+    found += _shifted(current, view, view.candidates[0], current_spectrum, _PEAKS)[1:]
+    for estimated in _estimated(current, view):
+        more = _shifted(current, view, estimated, current_spectrum, 1)
+        found += [m for m in more if m.similarity >= _ESTIMATED_MIN]
+    return found
+
+
+def _shifted(
+    current: Array, view: _RefView, candidate: _Candidate, current_spectrum: Array, peaks: int
+) -> list[_Match]:
+    """The candidate's matches at its `peaks` highest correlation peaks (no movement left out)."""
+    found = []
+    for dx, dy, _ in shifts(candidate.spectrum, current_spectrum, peaks):
+        match = _displaced(current, view, candidate, dx, dy)
+        if match is not None:
+            found.append(match)
+    return found
+
+
+def _estimated(current: Array, view: _RefView) -> list[_Candidate]:
+    """The rolls and zooms the Fourier-Mellin estimate finds (its best `_ESTIMATES`), less
+    those that are neither (the plain shift is always tried)."""
+    found = turn_and_zoom(view.polar, log_polar(current, _window()), _ESTIMATES)
+    return [
+        _candidate(view.highpass, zoom, angle)
+        for zoom, angle in found
+        if abs(angle) >= _STILL_ANGLE or abs(np.log(zoom)) >= _STILL_ZOOM
+    ]
 
 
 @functools.cache
@@ -154,12 +210,12 @@ def _ones() -> Array:
     return ones
 
 
-def _displaced(current: Array, view: _RefView, candidate: _Candidate) -> _Match | None:
-    """The reference zoomed, rolled, then shifted by phase correlation onto `current`;
-    None when that is no movement at all."""
+def _displaced(
+    current: Array, view: _RefView, candidate: _Candidate, dx: float, dy: float
+) -> _Match | None:
+    """The reference zoomed, rolled, then shifted by (`dx`, `dy`) onto `current`; None when
+    that is no movement at all."""
     w, h = THUMB_SIZE
-    # OpenCV's phaseCorrelate windows its inputs in place: hand it copies
-    (dx, dy), _ = cv2.phaseCorrelate(candidate.warped.copy(), current.copy(), _window())
     zoom, angle = candidate.zoom, candidate.angle
     if (zoom, angle) == (1.0, 0.0) and abs(dx) < _STILL[0] and abs(dy) < _STILL[1]:
         return None
