@@ -342,12 +342,7 @@ class _Builder:
         return windows
 
     def _device_chain(self, device_id: int | None) -> list[str]:
-        chain: list[str] = []
-        while device_id is not None and device_id in self.devices and len(chain) < 16:
-            device = self.devices[device_id]
-            chain.append(device_key(device))
-            device_id = device.parent_id
-        return chain
+        return [device_key(self.devices[i]) for i in _chain_ids(device_id, self.devices)]
 
 
 def _snmp_options(entry: SnmpAuthConfig) -> dict[str, Any]:
