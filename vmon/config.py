@@ -249,9 +249,15 @@ class EngineConfig(_Strict):
         return value
 
     @property
+    def shard_spec(self) -> Shard | None:
+        """`shard` parsed; None when the instance watches the whole fleet."""
+        return Shard.parse(self.shard) if self.shard else None
+
+    @property
     def shard_label(self) -> str:
         """`2of4` for shard "2/4"; empty when the instance watches the whole fleet."""
-        return Shard.parse(self.shard).label if self.shard else ""
+        spec = self.shard_spec
+        return spec.label if spec else ""
 
     @property
     def ledger_writer(self) -> str:

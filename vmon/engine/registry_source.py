@@ -105,8 +105,7 @@ class RegistrySource:
         self._credentials: dict[str, Credentials | None] = {}
         self._seen: tuple[Any, ...] | None = None
         self._loaded_at = -math.inf
-        shard = settings.engine.shard
-        self.shard = Shard.parse(shard) if shard else None
+        self.shard = settings.engine.shard_spec
 
     def if_changed(self) -> RegistrySnapshot | None:
         """A new snapshot if the registry changed since the last one was read, else None."""
