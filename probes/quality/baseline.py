@@ -12,6 +12,8 @@ serialises to a few kilobytes (`to_bytes`, `from_bytes`; at most 16 KB).
 from __future__ import annotations
 
 import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -25,7 +27,7 @@ from probes.quality.sharpness import CELL_GRID, crisp_cells, sharpness, texture_
 from probes.quality.stripes import Peak, stripes
 from probes.quality.work import THUMB_SIZE, Array, Work
 
-__all__ = ["MAX_BYTES", "MIN_FRAMES", "STATS", "Baseline", "Period", "Reference"]
+__all__ = ["DERIVED_KEPT", "MAX_BYTES", "MIN_FRAMES", "STATS", "Baseline", "Period", "Reference"]
 
 Period = Literal["day", "night"]
 MIN_FRAMES = 3  # healthy frames a reference needs before checks rely on it
@@ -33,6 +35,10 @@ MAX_BYTES = 16 * 1024
 STATS = ("mean", "sharpness", "contrast", "a", "b", "saturation", "noise")
 _MAGIC = b"VQB1"
 _MAX_PEAKS = 16
+# References whose derived arrays stay in memory. They are ~170 KB each and a service judges
+# a camera every few minutes, so keeping them for every camera would cost gigabytes; a video
+# (or a benchmark) judged frame after frame against a few references keeps its own.
+DERIVED_KEPT = 64
 T = TypeVar("T")
 
 
@@ -55,6 +61,7 @@ class Reference:
         stamp = (self.frames, id(self.thumb))
         if self._derived.get("") != stamp:
             self._derived = {"": stamp}
+        _RECENT.touch(self)
         if key not in self._derived:
             self._derived[key] = compute()
         result: T = self._derived[key]
@@ -87,6 +94,26 @@ class Reference:
             self.stats[name] += weight * (value - self.stats[name])
         self.peaks = _merge_peaks(self.peaks, stripes(work).peaks)
         self.frames += 1
+
+
+class _Recent:
+    """The references that used `derived` last, at most `DERIVED_KEPT`: an older one
+    drops its derived arrays (they are recomputed if it is used again)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # judges run in several threads
+        self._refs: OrderedDict[int, Reference] = OrderedDict()
+
+    def touch(self, ref: Reference) -> None:
+        with self._lock:
+            self._refs[id(ref)] = ref  # held here, so its id is not reused meanwhile
+            self._refs.move_to_end(id(ref))
+            while len(self._refs) > DERIVED_KEPT:
+                _, old = self._refs.popitem(last=False)
+                old._derived = {}
+
+
+_RECENT = _Recent()
 
 
 def _stats(work: Work) -> dict[str, float]:

@@ -39,10 +39,9 @@ _GONE = 0.01  # share of its gradient energy (a tenth of the contrast) left by a
 
 
 def signature(work: Work) -> Array:
-    """The small gray picture kept from the previous frame for the frozen check."""
-    return work.memo(
-        "signature", lambda: cv2.cvtColor(work.small, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    )
+    """The small gray picture (uint8: a quarter of the memory of floats, and the same
+    values) kept from the previous frame for the frozen check."""
+    return work.memo("signature", lambda: cv2.cvtColor(work.small, cv2.COLOR_BGR2GRAY))
 
 
 def frozen_difference(work: Work, previous: Array) -> float:
@@ -52,7 +51,7 @@ def frozen_difference(work: Work, previous: Array) -> float:
     current = signature(work)
     if previous.shape != current.shape:
         return float("inf")
-    diff = cv2.absdiff(current, previous).ravel()
+    diff = cv2.absdiff(current, previous.astype(np.uint8, copy=False)).ravel()
     keep = max(1, int(len(diff) * (1.0 - _TRIM)))
     if keep < len(diff):
         diff = np.partition(diff, keep - 1)
