@@ -6,6 +6,7 @@ Also the golden shape of /metrics and `promtool check metrics` on a live scrape.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import signal
 import socket
@@ -168,11 +169,24 @@ async def test_metrics_shape_is_golden_and_promtool_clean(
         ["promtool", "check", "metrics"], check=False, input=text, capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    await _assert_gzip_when_asked(f"http://127.0.0.1:{process.port}/metrics")
     shape = metrics_shape(text)
     if os.environ.get("VMON_UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(shape, encoding="utf-8")
     assert shape == GOLDEN.read_text(encoding="utf-8")
+
+
+async def _assert_gzip_when_asked(url: str) -> None:
+    """Prometheus asks for gzip: it gets a gzip body; a client that does not, plain text."""
+    async with httpx.AsyncClient() as client:
+        plain = await client.get(url, headers={"Accept-Encoding": "identity"})
+        async with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as packed:
+            raw = b"".join([chunk async for chunk in packed.aiter_raw()])
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(raw).startswith(b"# HELP")
+    assert len(raw) < len(plain.content) / 3
 
 
 def metrics_shape(text: str) -> str:

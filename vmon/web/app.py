@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from vmon.engine.fleet import CameraRuntime, Outcome
 from vmon.engine.service import Monitor
 from vmon.exposition import CONTENT_TYPE
 from vmon.redact import redact
+from vmon.web.encoding import negotiated
 
 __all__ = ["create_app"]
 
@@ -71,9 +72,11 @@ def create_app(monitor: Monitor) -> FastAPI:
     app = FastAPI(title="vmon", docs_url="/api/docs", openapi_url="/api/openapi.json")
 
     @app.get("/metrics")
-    async def metrics() -> Response:
-        # on the event loop, so the engine cannot change the fleet while it is rendered
-        return Response(monitor.metrics.render(), media_type=CONTENT_TYPE)
+    async def metrics(request: Request) -> Response:
+        # rendered on the event loop, so the engine cannot change the fleet meanwhile
+        body = monitor.metrics.render()
+        sent, headers = await negotiated(body, request.headers.get("accept-encoding"))
+        return Response(sent, media_type=CONTENT_TYPE, headers=headers)
 
     @app.get("/-/healthy")
     def healthy() -> Response:
