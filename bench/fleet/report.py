@@ -110,6 +110,7 @@ def _scrape_figures(scrapes: list[Scrape]) -> dict[str, float]:
         "p50_seconds": statistics.median(times),
         "max_seconds": max(times),
         "max_bytes": max(s.size for s in good),
+        "max_wire_bytes": max(s.wire for s in good),
         "series": good[-1].series,
         "collector_p50_seconds": statistics.median(build),
         "collector_max_seconds": max(build),
@@ -151,6 +152,7 @@ def _timeline(scrapes: list[Scrape], kinds: list[str]) -> list[dict[str, Any]]:
             "at": round(s.at, 1),
             "seconds": round(s.seconds, 3),
             "bytes": s.size,
+            "wire_bytes": s.wire,
             "cameras": s.find("vmon_registry_cameras"),
             "started": {k: s.find("vmon_scheduler_lag_seconds_count", probe=k) for k in kinds},
             "failed": {
@@ -271,7 +273,8 @@ def markdown(figures: RunFigures) -> str:
         lines.append(
             f"Scrapes: {s['count']:.0f} ({s['errors']:.0f} failed), wall p50 "
             f"{s['p50_seconds']:.2f} s, max {s['max_seconds']:.2f} s; "
-            f"{s['max_bytes'] / 2**20:.1f} MiB, {s['series']:,.0f} series; collector build "
+            f"{s['max_bytes'] / 2**20:.1f} MiB ({s['max_wire_bytes'] / 2**20:.1f} MiB on the "
+            f"wire), {s['series']:,.0f} series; collector build "
             f"p50 {s['collector_p50_seconds']:.2f} s, max {s['collector_max_seconds']:.2f} s."
         )
     failures = {k: v for k, v in figures.runs.items() if k.startswith("failures") and v}

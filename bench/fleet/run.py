@@ -7,7 +7,9 @@
    device per camera (or `--onvif-ports` shared ones), one snapshot server, a GStreamer
    RTSP server for 2% of the cameras, an address per access switch (198.18.0.0/15, root).
    `--light` (the default) serves pre-rendered pictures so the simulator stays cheap.
-2. The registry goes into a fresh SQLite database in a temporary folder.
+2. The registry goes into a fresh SQLite database in a temporary folder, with every
+   camera's learnt picture baseline (`bench.fleet.warm`; `--no-warm-baselines` leaves them
+   out, so references are still being learnt during the run).
 3. vmon runs as its own process (`vmon -c vmon.yaml run`) for `--minutes` after it is ready;
    with `--shards N`, N vmon processes each watch their share (`engine.shard: i/N`) of the
    same registry, and their scrapes are added up (the slowest shard's scrape time).
@@ -50,6 +52,7 @@ from bench.fleet.procstat import Sampler, Watch
 from bench.fleet.report import RunFigures, markdown, run_figures
 from bench.fleet.scrape import Scrape, merged, scrape
 from bench.fleet.vmon_process import VmonProcess, free_port, vmon_config
+from bench.fleet.warm import store_baselines
 from vmon.config import Settings, load_settings
 from vmon.db import create_engine_for, migrate
 from vmon.sim.fleet import FleetPlan, FleetProcess, plan_fleet, write_registry
@@ -66,6 +69,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cadence", choices=("default", "short"), default="default")
     parser.add_argument("--shards", type=int, default=1, help="vmon processes sharing the fleet")
     parser.add_argument("--light", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--warm-baselines", action=argparse.BooleanOptionalAction, default=True,
+        help="store each camera's learnt picture baseline before vmon starts (light mode)",
+    )  # fmt: skip
     parser.add_argument("--onvif-ports", type=int, default=None, help="cap on ONVIF devices")
     parser.add_argument("--sample-every", type=float, default=5.0)
     parser.add_argument("--scrape-every", type=float, default=30.0)
@@ -123,6 +130,8 @@ def write_database(bench: Bench) -> None:
     engine = create_engine_for(f"sqlite:///{bench.workdir / 'vmon.db'}")
     migrate(engine)
     write_registry(engine, bench.plan, bench.ports)
+    if bench.args.warm_baselines and bench.plan.light:
+        store_baselines(engine, bench.plan)
     engine.dispose()
     _timed("registry_seconds", bench.startup, begin)
 

@@ -44,6 +44,7 @@ class Scrape:
     status: int
     samples: list[Sample] = field(default_factory=list)
     error: str = ""
+    wire: int = 0  # bytes on the wire (gzip when vmon compresses, as for Prometheus)
 
     def find(self, name: str, **labels: str) -> float:
         """The sum of the samples named `name` whose labels include `labels` (0 if none)."""
@@ -67,7 +68,8 @@ def parse_selected(text: str, prefixes: tuple[str, ...] = SELF_METRICS) -> list[
 
 
 def scrape(client: httpx.Client, url: str, started: float) -> Scrape:
-    """GET `url`, timed from the request to the last byte."""
+    """GET `url` as Prometheus does (gzip accepted: httpx's default), timed from the request
+    to the last byte decoded."""
     begin = time.monotonic()
     try:
         response = client.get(url)
@@ -84,6 +86,7 @@ def scrape(client: httpx.Client, url: str, started: float) -> Scrape:
         series=series,
         status=response.status_code,
         samples=parse_selected(body),
+        wire=response.num_bytes_downloaded,
     )
 
 
@@ -104,4 +107,5 @@ def merged(scrapes: list[Scrape]) -> Scrape:
         status=max(s.status for s in scrapes) if all(s.status for s in scrapes) else 0,
         samples=samples,
         error="; ".join(s.error for s in scrapes if s.error),
+        wire=sum(s.wire for s in scrapes),
     )

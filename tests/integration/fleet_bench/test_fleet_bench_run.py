@@ -34,6 +34,7 @@ def test_a_short_run_measures_vmon_and_stops_everything(tmp_path: Path) -> None:
     assert figures.scrapes["count"] >= 3
     assert figures.scrapes["errors"] == 0
     assert figures.scrapes["series"] > 40
+    assert 0 < figures.scrapes["max_wire_bytes"] < figures.scrapes["max_bytes"] / 3  # gzip
     assert figures.meta["onvif_devices"] == 40
     assert figures.startup["vmon_exit_code"] == 0
 
