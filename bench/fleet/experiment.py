@@ -7,14 +7,25 @@ pictures of the grab (`Measurements.frames`, 2 x 640x360 BGR = 1.4 MB per camera
 drops them once the runner has diagnosed them (the diagnosis keeps its own thumbnail), as
 the lead could in `vmon.engine.runner.Runner.run`. Used by `bench.fleet.run --experiment`;
 the benchmark's normal runs measure vmon unchanged.
+
+`allocations`: not a change but a look inside: Python's allocations are traced
+(tracemalloc, which slows vmon down, so on-time figures of such a run mean nothing) and every
+minute the 40 biggest allocation sites of the engine process are written to
+`allocations.txt` in vmon's working folder (the run's `--out`).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
 from typing import Any
 
-__all__ = ["EXPERIMENTS", "drop_frames", "main"]
+__all__ = ["EXPERIMENTS", "allocations", "drop_frames", "main"]
+
+ALLOCATIONS_EVERY = 60.0
 
 
 def drop_frames() -> None:
@@ -33,7 +44,23 @@ def drop_frames() -> None:
     Runner.run = run  # type: ignore[method-assign]
 
 
-EXPERIMENTS = {"drop-frames": drop_frames}
+def allocations() -> None:
+    """Trace allocations and write the biggest sites every `ALLOCATIONS_EVERY` s."""
+    tracemalloc.start(1)
+    threading.Thread(target=_write_allocations, daemon=True).start()
+
+
+def _write_allocations(path: Path = Path("allocations.txt")) -> None:
+    while True:
+        time.sleep(ALLOCATIONS_EVERY)
+        stats = tracemalloc.take_snapshot().statistics("lineno")
+        traced, peak = tracemalloc.get_traced_memory()
+        lines = [f"traced {traced / 2**20:.1f} MiB (peak {peak / 2**20:.1f} MiB)"]
+        lines += [str(stat) for stat in stats[:40]]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+EXPERIMENTS = {"allocations": allocations, "drop-frames": drop_frames}
 
 
 def main() -> None:

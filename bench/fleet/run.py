@@ -381,8 +381,8 @@ def main(argv: list[str] | None = None) -> RunFigures:
     for database in bench.workdir.glob("vmon.db*"):
         database.unlink()
     if args.out is not None:
-        for log in bench.workdir.glob("vmon*.log"):
-            shutil.copy(log, args.out / log.name)
+        for kept in [*bench.workdir.glob("vmon*.log"), *bench.workdir.glob("allocations.txt")]:
+            shutil.copy(kept, args.out / kept.name)
         shutil.rmtree(bench.workdir, ignore_errors=True)
     print(f"log, figures and profile kept in {args.out or bench.workdir}")
     return figures

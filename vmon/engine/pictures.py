@@ -183,6 +183,10 @@ class PictureJudge:
         CPU for no new verdict: the earlier ones just become the "previous" picture. `size`
         is the camera's native picture size when the frames were shrunk on the way; `stored`
         the camera's stored baseline, used if the camera is new here.
+
+        Only a single-frame grab is compared with the grab before it: a grab of several
+        frames brings its own previous picture, so the last one is not kept between grabs
+        (8 KB per camera, 80 MB at 10^4 cameras).
         """
         if not frames:
             return None
@@ -194,3 +198,6 @@ class PictureJudge:
             return diagnoser.diagnose(last, when=datetime.now(UTC))
         except ImageError:
             return None
+        finally:
+            if len(frames) > 1:
+                diagnoser.previous = None

@@ -27,6 +27,18 @@ def test_a_frozen_grab_is_frozen_and_a_live_one_is_not() -> None:
     assert judged.thumbnail.startswith(b"\xff\xd8")
 
 
+def test_only_a_single_frame_grab_keeps_its_picture_for_the_next_grab() -> None:
+    judge = PictureJudge()
+    still = scene("frozen", seed=5, width=640, height=360)
+    assert judge([still, still.copy()], SPEC) is not None
+    assert judge.diagnoser(SPEC).previous is None  # the next grab brings its own
+    first = judge([still], SPEC)
+    assert first is not None and "frozen" not in first.faults
+    assert judge.diagnoser(SPEC).previous is not None
+    again = judge([still.copy()], SPEC)  # the same picture as the grab before: stuck
+    assert again is not None and "frozen" in again.faults
+
+
 def test_each_camera_keeps_its_own_history() -> None:
     judge = PictureJudge()
     other = CameraSpec(id="c2", name="c2", unit="u", camera_class="1")
