@@ -83,8 +83,20 @@ class Reference:
         """True once `MIN_FRAMES` healthy frames have been learnt."""
         return self.frames >= MIN_FRAMES
 
+    def rest(self) -> None:
+        """Keep the thumbnail as float16 until the reference is used again: half its memory,
+        to ~0.06 gray level (finer than the whole levels `Baseline.to_bytes` stores)."""
+        self.thumb = self.thumb.astype(np.float16, copy=False)
+
+    def wake(self) -> None:
+        """Back to float32 for use (what the comparisons and learning need)."""
+        if self.thumb.dtype != np.float32:
+            self.thumb = self.thumb.astype(np.float32)
+            self._derived = {}  # derived from the thumbnail before its rest
+
     def learn(self, work: Work, rate: float) -> None:
         """Blend a healthy frame in: as an average until ready, then with weight `rate`."""
+        self.wake()
         weight = max(1.0 / (self.frames + 1), rate)
         self._derived = {}
         self.thumb += weight * (work.thumb - self.thumb)
@@ -153,7 +165,17 @@ class Baseline:
     def reference(self, period: Period) -> Reference | None:
         """The period's reference once it is ready, else None."""
         ref = self.day if period == "day" else self.night
-        return ref if ref is not None and ref.ready else None
+        if ref is None or not ref.ready:
+            return None
+        ref.wake()
+        return ref
+
+    def rest(self) -> None:
+        """Between judgements: the references' thumbnails at half their memory (see
+        `Reference.rest`); `reference` and `learn` wake them."""
+        for ref in (self.day, self.night):
+            if ref is not None:
+                ref.rest()
 
     def learn(self, work: Work, period: Period) -> None:
         """Learn a frame judged healthy in `period`."""

@@ -199,5 +199,6 @@ class PictureJudge:
         except ImageError:
             return None
         finally:
+            diagnoser.baseline.rest()  # judged again in minutes: half the memory meanwhile
             if len(frames) > 1:
                 diagnoser.previous = None

@@ -45,3 +45,26 @@ def test_signature_is_bytes_and_float_signatures_still_compare() -> None:
     assert frozen_difference(prepare(jpeg_frame(img)), kept.astype(np.float32)) == 0.0
     moved = prepare(jpeg_frame(scenes.scene("healthy", seed=2, width=W, height=H, t=60.0)))
     assert frozen_difference(moved, kept) > 0.3
+
+
+def test_a_resting_baseline_is_half_the_memory_and_wakes_for_use() -> None:
+    from probes.quality import Diagnoser
+
+    baseline = Baseline()
+    for t in (0.0, 10.0, 20.0):
+        baseline.learn(
+            prepare(jpeg_frame(scenes.scene("healthy", seed=1, width=W, height=H, t=t))), "day"
+        )
+    awake = baseline.to_bytes()
+    baseline.rest()
+    assert baseline.day is not None and baseline.day.thumb.dtype == np.float16
+    stored, before = Baseline.from_bytes(baseline.to_bytes()).day, Baseline.from_bytes(awake).day
+    assert stored is not None and before is not None
+    assert np.abs(stored.thumb - before.thumb).max() <= 1.0  # stored in whole gray levels
+    ref = baseline.reference("day")
+    assert ref is not None and ref.thumb.dtype == np.float32
+    baseline.rest()
+    healthy = jpeg_frame(scenes.scene("healthy", seed=1, width=W, height=H, t=40.0))
+    evidence = Diagnoser(baseline=baseline).diagnose(healthy)
+    assert evidence.faults == []
+    assert baseline.day.frames == 4  # learnt the healthy frame, awake
