@@ -196,6 +196,7 @@ def measure(bench: Bench) -> None:
             Watch(_watch_name(i, len(bench.vmons)), v.pid, tree=True)
             for i, v in enumerate(bench.vmons, 1)
         ),
+        Watch(f"{_watch_name(1, len(bench.vmons))}: engine process alone", first.pid),
         Watch("simulator", bench.fleet.pid, tree=True),
         Watch("benchmark", os.getpid()),
     ]

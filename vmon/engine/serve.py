@@ -13,6 +13,7 @@ import uvicorn
 
 from vmon.config import Settings
 from vmon.engine.ledger import Ledger
+from vmon.engine.memory import keep_trimmed, limit_arenas
 from vmon.engine.probe_set import build_runner
 from vmon.engine.registry_source import RegistrySource
 from vmon.engine.service import Monitor
@@ -59,6 +60,7 @@ async def serve(
     on_ready: Callable[[Monitor, str], Awaitable[None]] | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM: start the monitor, serve HTTP, stop cleanly."""
+    limit_arenas()  # before the monitor starts its threads and picture workers
     monitor = build_monitor(settings, engine)
     host, port = split_listen(settings.http.listen)
     server = _QuietServer(
@@ -72,12 +74,14 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     await monitor.start()
     serving = asyncio.create_task(server.serve())
+    trimming = asyncio.create_task(keep_trimmed())
     try:
         if on_ready is not None:
             await on_ready(monitor, f"http://{host}:{port}")
         await stop.wait()
     finally:
         server.should_exit = True
+        trimming.cancel()
         with contextlib.suppress(Exception):
             await serving
         await monitor.stop()

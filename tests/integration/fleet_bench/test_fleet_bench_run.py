@@ -30,6 +30,8 @@ def test_a_short_run_measures_vmon_and_stops_everything(tmp_path: Path) -> None:
     vmon = figures.processes["vmon"]
     assert vmon.cpu_percent > 0
     assert vmon.peak_rss_bytes > 50 * 2**20
+    engine = figures.processes["vmon: engine process alone"]
+    assert 50 * 2**20 < engine.peak_rss_bytes < vmon.peak_rss_bytes  # the worker is apart
     assert figures.processes["simulator"].peak_rss_bytes > 0
     assert figures.scrapes["count"] >= 3
     assert figures.scrapes["errors"] == 0
