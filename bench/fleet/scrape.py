@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import httpx
@@ -21,6 +22,7 @@ SELF_METRICS = (
     "vmon_collector_duration_seconds",
     "vmon_registry_cameras",
 )
+_GZIP_WBITS = 47  # zlib: a gzip or zlib header, found by itself
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
@@ -68,25 +70,29 @@ def parse_selected(text: str, prefixes: tuple[str, ...] = SELF_METRICS) -> list[
 
 
 def scrape(client: httpx.Client, url: str, started: float) -> Scrape:
-    """GET `url` as Prometheus does (gzip accepted: httpx's default), timed from the request
-    to the last byte decoded."""
+    """GET `url` as Prometheus does (`Accept-Encoding: gzip`), timed from the request to the
+    last byte received. Decoding is this process's own work, left out of the time: in
+    Python it costs more than vmon's whole answer (1-2 s for 25 MB), in Prometheus little."""
     begin = time.monotonic()
     try:
-        response = client.get(url)
-        body = response.text
+        with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as response:
+            raw = b"".join(response.iter_raw(1 << 20))
     except httpx.HTTPError as exc:
         elapsed = time.monotonic() - begin
         return Scrape(begin - started, elapsed, 0, 0, 0, error=type(exc).__name__)
     elapsed = time.monotonic() - begin
+    packed = response.headers.get("content-encoding") == "gzip"
+    data = zlib.decompress(raw, _GZIP_WBITS) if packed else raw
+    body = data.decode()
     series = sum(1 for line in body.split("\n") if line and line[0] != "#")
     return Scrape(
         at=begin - started,
         seconds=elapsed,
-        size=len(response.content),
+        size=len(data),
         series=series,
         status=response.status_code,
         samples=parse_selected(body),
-        wire=response.num_bytes_downloaded,
+        wire=len(raw),
     )
 
 
