@@ -72,5 +72,7 @@ def test_forgotten_cameras_start_afresh_and_shrunk_frames_keep_the_native_size()
     big = scene("healthy", seed=3, width=1920, height=1080)
     small = shrink(big)
     assert small.shape[:2] == (270, 480)
+    d1 = scene("healthy", seed=3, width=704, height=576)
+    assert shrink(d1).shape[:2] == (576, 704)  # the worker shrinks it: cheaper for the engine
     evidence = judge([small], SPEC, (1920, 1080))
     assert evidence is not None and evidence.source_size == (1920, 1080)
