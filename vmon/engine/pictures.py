@@ -67,9 +67,9 @@ def shrink(frame: Any) -> Any:
     when it is at least twice as wide.
 
     Shrinking before a frame crosses to a worker process moves 0.4 MB instead of 6 MB for
-    1080p. A narrower frame (704x576 D1, 640x360) crosses as it is: shrinking it by a fraction costs
-    the engine 2.5-5 ms of CPU, which the worker spends instead, and saves only copying a few
-    hundred KB.
+    1080p. A narrower frame (704x576 D1, 640x360) crosses as it is: shrinking it by a
+    fraction costs the engine 2.5-5 ms of CPU, which the worker spends instead, and saves
+    only copying a few hundred KB.
     """
     bgr = as_bgr(frame)
     height, width = bgr.shape[:2]

@@ -21,12 +21,12 @@ _SMALL = 1024  # not worth a header and a thread hop
 def accepts_gzip(accept_encoding: str | None) -> bool:
     """Whether an Accept-Encoding header value allows gzip (`gzip;q=0` refuses it)."""
     for item in (accept_encoding or "").split(","):
-        name, _, params = item.strip().partition(";")
-        if name.strip().lower() not in ("gzip", "*"):
+        name, *params = (part.strip().lower() for part in item.split(";"))
+        if name not in ("gzip", "*"):
             continue
-        quality = params.strip().lower().removeprefix("q=")
+        quality = next((p.removeprefix("q=") for p in params if p.startswith("q=")), "1")
         try:
-            return params.strip() == "" or float(quality) > 0
+            return float(quality) > 0
         except ValueError:
             return False
     return False

@@ -19,6 +19,8 @@ from vmon.web.encoding import accepts_gzip, negotiated
         ("gzip;q=0", False),
         ("gzip; q=0.0", False),
         ("gzip;q=nonsense", False),
+        ("gzip;x-level=1", True),
+        ("gzip; x=1; q=0", False),
         ("identity", False),
         ("deflate, br", False),
         ("", False),
