@@ -21,7 +21,7 @@ from vmon.sim.fleet_server import LIGHT_MOMENTS, LIGHT_SCENES, LightPictures
 
 __all__ = ["store_baselines"]
 
-_QUALITY = 85
+_JPEG = [cv2.IMWRITE_JPEG_QUALITY, 85]
 
 
 def store_baselines(engine: sa.Engine, plan: FleetPlan) -> int:
@@ -37,8 +37,7 @@ def _learnt(pictures: LightPictures, scene: int) -> bytes:
     at = pictures.picture("healthy", scene)
     baseline = Baseline()
     for frame in range(MIN_FRAMES + 1):
-        params = [cv2.IMWRITE_JPEG_QUALITY, _QUALITY]
-        ok, jpeg = cv2.imencode(".jpg", at(frame % LIGHT_MOMENTS), params)
+        ok, jpeg = cv2.imencode(".jpg", at(frame % LIGHT_MOMENTS), _JPEG)
         assert ok
         work = prepare(decode_image(jpeg.tobytes()))
         baseline.learn(work, "day")

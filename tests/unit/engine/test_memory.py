@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import platform
 
 import pytest
@@ -15,14 +16,14 @@ def test_arenas_are_limited_here_and_for_the_processes_it_starts(
 ) -> None:
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     taken = memory.limit_arenas()
-    assert memory.os.environ["MALLOC_ARENA_MAX"] == str(memory.ARENAS)
+    assert os.environ["MALLOC_ARENA_MAX"] == str(memory.ARENAS)
     assert taken is (platform.libc_ver()[0] == "glibc")
 
 
 def test_an_operator_setting_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     memory.limit_arenas()
-    assert memory.os.environ["MALLOC_ARENA_MAX"] == "4"
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
 
 
 async def test_trimming_runs_in_the_background_until_cancelled(
