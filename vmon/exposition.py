@@ -17,6 +17,7 @@ __all__ = [
     "camera_sample",
     "format_value",
     "header",
+    "histogram",
     "sample",
 ]
 
@@ -66,3 +67,20 @@ def header(name: str, kind: str, help_text: str) -> str:
     """The HELP and TYPE lines of a family."""
     escaped = help_text.replace("\\", r"\\").replace("\n", r"\n")
     return f"# HELP {name} {escaped}\n# TYPE {name} {kind}\n"
+
+
+def histogram(
+    name: str,
+    labels: Sequence[tuple[str, str]],
+    bounds: Sequence[float],
+    counts: Sequence[int],
+    *,
+    total: float,
+    count: int,
+) -> Iterable[str]:
+    """A histogram's sample lines from cumulative `counts` per upper bound (`+Inf` added)."""
+    for bound, in_bucket in zip(bounds, counts, strict=True):
+        yield sample(f"{name}_bucket", [*labels, ("le", format_value(bound))], in_bucket)
+    yield sample(f"{name}_bucket", [*labels, ("le", "+Inf")], count)
+    yield sample(f"{name}_sum", labels, total)
+    yield sample(f"{name}_count", labels, count)

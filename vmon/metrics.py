@@ -23,8 +23,10 @@ from typing import Any
 from vmon import __version__
 from vmon.engine.accounting import KINDS
 from vmon.engine.fleet import CameraRuntime, Fleet
+from vmon.engine.loop_watch import LAG_BUCKETS as LOOP_BUCKETS
+from vmon.engine.loop_watch import LoopStats
 from vmon.engine.scheduler import LAG_BUCKETS, Scheduler
-from vmon.exposition import camera_labels, camera_sample, format_value, header, sample
+from vmon.exposition import camera_labels, camera_sample, header, histogram, sample
 
 __all__ = ["PROBE_KINDS", "MetricsRenderer"]
 
@@ -256,6 +258,7 @@ class MetricsRenderer:
         self.last_ledger_write = 0.0
         # name -> (type, help, read): numbers of the engine's parts (picture workers, ONVIF)
         self.gauges: dict[str, tuple[str, str, Callable[[], float]]] = {}
+        self.loop: LoopStats | None = None  # the event loop's answer times, when watched
         # per camera: its lines as UTF-8 (encoding 25 MB of mostly-cached text per scrape
         # cost more than building the changed part)
         self._blocks: dict[str, tuple[int, tuple[object, ...], tuple[bytes, ...]]] = {}
@@ -434,6 +437,8 @@ class MetricsRenderer:
             yield sample("vmon_probe_interval_seconds", [("probe", kind)], seconds)
         if self.scheduler is not None:
             yield from _scheduler_part(self.scheduler)
+        if self.loop is not None:
+            yield from _loop_part(self.loop)
         yield header(
             "vmon_last_ledger_write_timestamp_seconds",
             "gauge",
@@ -445,25 +450,29 @@ class MetricsRenderer:
             yield sample(name, [], read())
 
 
+def _loop_part(loop: LoopStats) -> Iterable[str]:
+    name = "vmon_event_loop_lag_seconds"
+    yield header(name, "histogram", "How long the event loop took to run a callback asked of it.")
+    yield from histogram(name, [], LOOP_BUCKETS, loop.buckets, total=loop.total, count=loop.count)
+    name = "vmon_event_loop_stalls_total"
+    yield header(name, "counter", "Times the event loop answered later than the stall threshold.")
+    yield sample(name, [], loop.stalls)
+
+
 def _scheduler_part(scheduler: Scheduler) -> Iterable[str]:
     stats = sorted(scheduler.stats.items())
     yield header(
         "vmon_scheduler_lag_seconds", "histogram", "How late runs started against their schedule."
     )
     for kind, kind_stats in stats:
-        for bound, count in zip(LAG_BUCKETS, kind_stats.lag_buckets, strict=True):
-            yield sample(
-                "vmon_scheduler_lag_seconds_bucket",
-                [("probe", kind), ("le", format_value(bound))],
-                count,
-            )
-        yield sample(
-            "vmon_scheduler_lag_seconds_bucket",
-            [("probe", kind), ("le", "+Inf")],
-            kind_stats.started,
+        yield from histogram(
+            "vmon_scheduler_lag_seconds",
+            [("probe", kind)],
+            LAG_BUCKETS,
+            kind_stats.lag_buckets,
+            total=kind_stats.lag_sum,
+            count=kind_stats.started,
         )
-        yield sample("vmon_scheduler_lag_seconds_sum", [("probe", kind)], kind_stats.lag_sum)
-        yield sample("vmon_scheduler_lag_seconds_count", [("probe", kind)], kind_stats.started)
     yield header(
         "vmon_scheduler_skipped_runs_total",
         "counter",

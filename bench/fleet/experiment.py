@@ -12,6 +12,10 @@ the benchmark's normal runs measure vmon unchanged.
 (tracemalloc, which slows vmon down, so on-time figures of such a run mean nothing) and every
 minute the 40 biggest allocation sites of the engine process are written to
 `allocations.txt` in vmon's working folder (the run's `--out`).
+
+`stalls`: not a change either: vmon's event-loop watch (`vmon.engine.loop_watch`) logs at
+debug level, so each stall's warning in vmon's log is followed by what the other threads
+(ledger writer, frame grabs, picture hand-over) were running meanwhile.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXPERIMENTS", "allocations", "drop_frames", "main"]
+__all__ = ["EXPERIMENTS", "allocations", "drop_frames", "main", "stalls"]
 
 ALLOCATIONS_EVERY = 60.0
 
@@ -60,7 +64,14 @@ def _write_allocations(path: Path = Path("allocations.txt")) -> None:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-EXPERIMENTS = {"allocations": allocations, "drop-frames": drop_frames}
+def stalls() -> None:
+    """Log the event-loop watch at debug level: other threads' stacks during each stall."""
+    import logging
+
+    logging.getLogger("vmon.engine.loop_watch").setLevel(logging.DEBUG)
+
+
+EXPERIMENTS = {"allocations": allocations, "drop-frames": drop_frames, "stalls": stalls}
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import uvicorn
 
 from vmon.config import Settings
 from vmon.engine.ledger import Ledger
+from vmon.engine.loop_watch import LoopWatch
 from vmon.engine.memory import keep_trimmed, limit_arenas
 from vmon.engine.probe_set import build_runner
 from vmon.engine.registry_source import RegistrySource
@@ -73,6 +74,9 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await monitor.start()
+    watch = LoopWatch(loop)
+    monitor.metrics.loop = watch.stats
+    watch.start()
     serving = asyncio.create_task(server.serve())
     trimming = asyncio.create_task(keep_trimmed())
     try:
@@ -82,6 +86,7 @@ async def serve(
     finally:
         server.should_exit = True
         trimming.cancel()
+        watch.stop()
         with contextlib.suppress(Exception):
             await serving
         await monitor.stop()

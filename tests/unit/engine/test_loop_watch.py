@@ -1,0 +1,138 @@
+"""The event-loop watch: answer times counted, a stall reported with the code that caused it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+import threading
+import time
+
+import pytest
+
+from vmon.engine.loop_watch import LAG_BUCKETS, LoopStats, LoopWatch, schedstat, where
+from vmon.exposition import histogram
+
+
+def block_the_loop_for(seconds: float) -> None:
+    """Busy on the loop thread, as a slow callback would be."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+async def test_a_stall_is_counted_and_names_the_code(caplog: pytest.LogCaptureFixture) -> None:
+    watch = LoopWatch(asyncio.get_running_loop(), every=0.02, report_after=0.2)
+    watch.start()
+    try:
+        await asyncio.sleep(0.2)
+        with caplog.at_level(logging.WARNING, logger="vmon.engine.loop_watch"):
+            block_the_loop_for(0.6)
+            await asyncio.sleep(0.2)
+    finally:
+        watch.stop()
+    assert watch.stats.stalls == 1
+    assert watch.stats.count >= 5
+    assert watch.stats.total > 0.4
+    assert watch.stats.buckets[4] < watch.stats.count  # one answer later than 0.5 s
+    warning = next(r.getMessage() for r in caplog.records if "stalled" in r.getMessage())
+    assert "block_the_loop_for" in warning
+    assert "test_loop_watch.py" in warning
+    on_cpu, waiting, asleep = spent(warning)
+    assert on_cpu + waiting > 0.4 > asleep  # busy: running, or runnable on a busy machine
+
+
+def sleep_on_the_loop(seconds: float) -> None:
+    """A blocking call on the loop thread."""
+    time.sleep(seconds)
+
+
+async def test_a_blocking_call_is_told_apart_from_work(caplog: pytest.LogCaptureFixture) -> None:
+    watch = LoopWatch(asyncio.get_running_loop(), every=0.02, report_after=0.2)
+    watch.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="vmon.engine.loop_watch"):
+            sleep_on_the_loop(0.6)
+            await asyncio.sleep(0.2)
+    finally:
+        watch.stop()
+    warning = next(r.getMessage() for r in caplog.records if "stalled" in r.getMessage())
+    assert "sleep_on_the_loop" in warning
+    on_cpu, waiting, asleep = spent(warning)
+    assert asleep > 0.4 > on_cpu + waiting
+
+
+def spent(warning: str) -> tuple[float, float, float]:
+    """The (on a CPU, waiting for a CPU, asleep) seconds a stall warning reports."""
+    found = re.search(
+        r"on a CPU ([\d.]+) s, waiting for a CPU ([\d.]+) s, asleep ([\d.]+) s", warning
+    )
+    assert found, warning
+    return float(found[1]), float(found[2]), float(found[3])
+
+
+async def test_a_free_loop_has_no_stall() -> None:
+    watch = LoopWatch(asyncio.get_running_loop(), every=0.01, report_after=0.3)
+    watch.start()
+    await asyncio.sleep(0.3)
+    watch.stop()
+    assert watch.stats.stalls == 0
+    assert watch.stats.count >= 5
+    assert watch.stats.buckets[0] == watch.stats.count  # every answer within 10 ms
+
+
+def a_helper_thread(done: threading.Event) -> None:
+    """Another thread of the process, waiting."""
+    done.wait(5)
+
+
+async def test_other_threads_are_sampled_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    done = threading.Event()
+    helper = threading.Thread(target=a_helper_thread, args=(done,))
+    helper.start()
+    watch = LoopWatch(asyncio.get_running_loop(), every=0.02, report_after=0.1)
+    watch.start()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="vmon.engine.loop_watch"):
+            block_the_loop_for(0.4)
+            await asyncio.sleep(0.1)
+    finally:
+        watch.stop()
+        done.set()
+        helper.join()
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert debug and "other threads during the stall" in debug[0]
+    assert "a_helper_thread" in debug[0]
+
+
+def test_histogram_lines_are_cumulative_with_inf() -> None:
+    stats = LoopStats()
+    for lag in (0.001, 0.07, 3.0, 9.0):
+        stats.observe(lag)
+    lines = list(
+        histogram("x", [], LAG_BUCKETS, stats.buckets, total=stats.total, count=stats.count)
+    )
+    assert lines[0] == 'x_bucket{le="0.01"} 1\n'
+    assert lines[2] == 'x_bucket{le="0.1"} 2\n'
+    assert lines[len(LAG_BUCKETS) - 1] == 'x_bucket{le="5"} 3\n'
+    assert lines[len(LAG_BUCKETS)] == 'x_bucket{le="+Inf"} 4\n'
+    assert lines[-1] == "x_count 4\n"
+    assert lines[-2].startswith("x_sum 12.07")
+
+
+def test_schedstat_counts_this_threads_cpu() -> None:
+    before = schedstat(threading.get_native_id())
+    block_the_loop_for(0.1)
+    after = schedstat(threading.get_native_id())
+    assert before is not None and after is not None
+    runnable = (after[0] - before[0]) + (after[1] - before[1])  # on a CPU or waiting for one
+    assert 0.08 < runnable < 1.0
+    assert schedstat(2**31) is None  # no such thread
+
+
+def test_where_names_innermost_first() -> None:
+    innermost, caller = where(sys._getframe(), depth=2).split(" < ")
+    assert innermost.startswith("unit/engine/test_loop_watch.py:")
+    assert innermost.endswith(" test_where_names_innermost_first")
+    assert caller.startswith("_pytest/python.py:")
