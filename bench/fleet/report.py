@@ -256,7 +256,8 @@ def markdown(figures: RunFigures) -> str:
             else []
         ),
         f"Fleet: light pictures {'on' if m['light'] else 'off'}, ONVIF devices "
-        f"{m['onvif_devices']:,}, switches pinged {m['switches']:,}. Start-up: simulator "
+        f"{m['onvif_devices']:,}, switches pinged {m['switches']:,}, simulator at nice "
+        f"{m.get('simulator_niceness', 0)}. Start-up: simulator "
         f"{figures.startup['simulator_seconds']:.0f} s, registry write "
         f"{figures.startup['registry_seconds']:.0f} s, vmon ready "
         f"{figures.startup['vmon_ready_seconds']:.0f} s.",

@@ -315,9 +315,10 @@ def _camera_row(
 class FleetProcess:
     """Runs `vmon.sim.fleet_server` for a plan in its own process; stopped by its PID."""
 
-    def __init__(self, plan: FleetPlan, startup_timeout: float = 120.0) -> None:
+    def __init__(self, plan: FleetPlan, startup_timeout: float = 120.0, niceness: int = 0) -> None:
         self.plan = plan
         self.startup_timeout = startup_timeout
+        self.niceness = niceness  # > 0: it yields the CPU to vmon, as remote cameras would
         self.ports: dict[str, Any] = {}
         self._process: Any = None
 
@@ -331,6 +332,8 @@ class FleetProcess:
         workdir = Path(tempfile.mkdtemp(prefix="vmon-fleet-"))
         plan_file = self.plan.save(workdir / "plan.json")
         argv = [sys.executable, "-m", "vmon.sim.fleet_server", str(plan_file)]
+        if self.niceness:  # through nice(1), so every thread and child inherits it
+            argv = ["nice", "-n", str(self.niceness), *argv]
         self._process = ReadyProcess(argv, workdir, startup_timeout=self.startup_timeout)
         self._process.start()
         self.ports = json.loads(self._process.payload)

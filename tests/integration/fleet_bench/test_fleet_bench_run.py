@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from bench.fleet.procstat import read_process
-from bench.fleet.run import main
+from bench.fleet.run import SIMULATOR_NICENESS, main
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -38,6 +39,7 @@ def test_a_short_run_measures_vmon_and_stops_everything(tmp_path: Path) -> None:
     assert figures.scrapes["series"] > 40
     assert 0 < figures.scrapes["max_wire_bytes"] < figures.scrapes["max_bytes"] / 3  # gzip
     assert figures.meta["onvif_devices"] == 40
+    assert figures.meta["simulator_niceness"] == min(os.nice(0) + SIMULATOR_NICENESS, 19)
     assert figures.startup["vmon_exit_code"] == 0
 
     saved = json.loads((tmp_path / "figures.json").read_text())
