@@ -1,4 +1,4 @@
-"""vmon 自身运行: probe throughput, scheduler lag, skipped runs, scrape time."""
+"""vmon 自身运行: probe throughput, scheduler lag, skipped runs, scrape time, event-loop lag."""
 
 from __future__ import annotations
 
@@ -166,6 +166,24 @@ def _self_series() -> list[Panel]:
             "s",
             [Target(f"time() - vmon_last_ledger_write_timestamp_seconds{{{sel}}}", "{{instance}}")],
             Grid(12, 28, 12, 8),
+        ),
+        series(
+            "事件循环响应",
+            "vmon 事件循环执行一次回调所需时间（p99）与每分钟卡顿次数（超过 0.5 秒）。"
+            "卡顿会同时推迟检测启动、接口应答和指标抓取；日志中的告警会指出卡顿时运行的代码。",
+            "s",
+            [
+                Target(
+                    "histogram_quantile(0.99, sum by (instance, le) (\n"
+                    f"  rate(vmon_event_loop_lag_seconds_bucket{{{sel}}}[$__rate_interval])\n))",
+                    "p99 {{instance}}",
+                ),
+                Target(
+                    f"60 * rate(vmon_event_loop_stalls_total{{{sel}}}[$__rate_interval])",
+                    "卡顿/分钟 {{instance}}",
+                ),
+            ],
+            Grid(0, 36, 12, 8),
         ),
     ]
 

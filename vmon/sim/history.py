@@ -28,6 +28,8 @@ from typing import TextIO
 
 import numpy as np
 
+from vmon.engine.loop_watch import LAG_BUCKETS as LOOP_BUCKETS
+
 __all__ = [
     "COUNTER_STATES",
     "DEFAULT_TARGETS",
@@ -930,6 +932,8 @@ def _self_makers() -> list[_Maker]:
         ("vmon_scheduler_skipped_runs", "counter", _skipped_runs),
         ("vmon_scheduler_inflight", "gauge", _inflight),
         ("vmon_collector_duration_seconds", "gauge", _collector_duration),
+        ("vmon_event_loop_lag_seconds", "histogram", _loop_lag),
+        ("vmon_event_loop_stalls", "counter", _loop_stalls),
         ("vmon_last_ledger_write_timestamp_seconds", "gauge", _ledger_write),
         ("up", "gauge", _up),
         ("scrape_duration_seconds", "gauge", _scrape_duration),
@@ -999,6 +1003,22 @@ def _scheduler_lag(h: History) -> Iterator[Series]:
         yield Series((("probe", probe), ("le", "+Inf")), times, total, "_bucket")
         yield Series((("probe", probe),), times, total, "_count")
         yield Series((("probe", probe),), times, np.round(total * 0.21, 3), "_sum")
+
+
+def _loop_lag(h: History) -> Iterator[Series]:
+    times = h.up_times()
+    total = np.floor(_since_start(h, times) * 4)  # asked every 0.25 s
+    shares = (0.9, 0.99, 0.995, 0.998, 0.9995, 0.9999, 1.0, 1.0)
+    for le, share in zip(LOOP_BUCKETS, shares, strict=True):
+        yield Series((("le", _le(le)),), times, np.floor(total * share), "_bucket")
+    yield Series((("le", "+Inf"),), times, total, "_bucket")
+    yield Series((), times, total, "_count")
+    yield Series((), times, np.round(total * 0.006, 3), "_sum")
+
+
+def _loop_stalls(h: History) -> Iterator[Series]:
+    times = h.up_times()
+    yield Series((), times, np.floor(_since_start(h, times) / 600.0))
 
 
 def _le(value: float) -> str:
