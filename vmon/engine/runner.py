@@ -15,8 +15,10 @@ from concurrent.futures import Executor
 from typing import Any, Protocol
 
 from probes.base import Deadline, Measurements, ProbeError, ProbeFunc, Reason, Target
+from probes.quality import Evidence
 from vmon.engine.baselines import BaselineKeeper
 from vmon.engine.fleet import Outcome
+from vmon.engine.kept_evidence import kept
 
 __all__ = ["Judge", "Runner"]
 
@@ -115,10 +117,16 @@ class Runner:
         loop = asyncio.get_running_loop()
         frames, size = measurements.frames, _native_size(measurements)
         try:
-            return await loop.run_in_executor(self.pool, diagnose, frames, context, size)
+            return await loop.run_in_executor(self.pool, _judged, diagnose, frames, context, size)
         except Exception as exc:  # a bad frame is a picture problem, not an engine crash
             log.warning("picture diagnosis failed: %s", type(exc).__name__)
             return None
+
+
+def _judged(diagnose: Judge, frames: Any, context: Any, size: tuple[int, int] | None) -> Any:
+    """The judge's evidence in the form the engine keeps (in the runner's thread)."""
+    evidence = diagnose(frames, context, size)
+    return kept(evidence) if isinstance(evidence, Evidence) else evidence
 
 
 def _native_size(measurements: Measurements) -> tuple[int, int] | None:
