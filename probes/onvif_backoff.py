@@ -4,7 +4,8 @@ A setup is deferred when no setup slot frees in time (vmon's own queue: retried 
 first delay, never escalated) or when it runs out of its share of the deadline (a slow or
 hung media service: the delay doubles each time, up to a ceiling). A success forgets the
 camera. Delays carry a little jitter so that cameras deferred together do not all come
-back on the same run.
+back on the same run. A camera that has not come back long after its retry time (it left the
+registry, or its ONVIF probe was turned off) is forgotten.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class SetupBackoff:
         self._jitter = jitter
         self._clock = clock
         self._entries: dict[Hashable, _Entry] = {}
+        self._next_prune = self._clock() + self.max_seconds
 
     def due(self, key: Hashable) -> bool:
         """True when `key` may try its setup now."""
@@ -58,7 +60,15 @@ class SetupBackoff:
         delay *= 1 - self._jitter * random.random()
         now = self._clock()
         self._entries[key] = _Entry(timeouts, now + delay, entry.since if entry else now)
+        if now >= self._next_prune:
+            self._prune(now)
         return delay
+
+    def _prune(self, now: float) -> None:
+        """Forget cameras a whole ceiling past their retry time: they are not probed anymore."""
+        stale = now - self.max_seconds
+        self._entries = {k: e for k, e in self._entries.items() if e.retry_at >= stale}
+        self._next_prune = now + self.max_seconds
 
     def pending_for(self, key: Hashable) -> float | None:
         """Seconds since `key`'s setup was first deferred (None when it is not deferred)."""

@@ -71,3 +71,15 @@ def test_pending_for_counts_from_the_first_deferral() -> None:
     assert backoff.pending_for("cam") == 150
     backoff.clear("cam")
     assert backoff.pending_for("cam") is None
+
+
+def test_a_camera_that_never_comes_back_is_forgotten() -> None:
+    clock = Clock()
+    backoff = SetupBackoff(60, 300, jitter=0.0, clock=clock)
+    backoff.defer("removed", timed_out=True)  # retry at 60, then never probed again
+    for _ in range(8):  # another camera keeps being deferred, every 100 s
+        clock.now += 100
+        backoff.defer("still here", timed_out=False)
+    assert backoff.pending_for("removed") is None
+    assert backoff.pending_for("still here") == 700  # deferred first at 100
+    assert len(backoff) == 1
