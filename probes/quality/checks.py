@@ -194,7 +194,8 @@ def check_frozen(work: Work, ctx: Context) -> Verdict:
 def _covered(cmp: Comparison, lim: OcclusionLimits) -> bool:
     """Something in front of the lens: a blind patch (nothing in focus where there was
     detail, nothing newly in focus), or a textured one over part of a view that is
-    otherwise still in place (leaves), or a patch far busier than the scene was, or paint
+    otherwise still in place (leaves), or part of the view replaced while the rest stayed
+    exactly in place, or a patch far busier than the scene was, or paint
     over part of the lens that kept almost none of the detail behind it (a veil)."""
     blind = cmp.covered >= lim.covered_min and cmp.revealed <= lim.revealed_max * cmp.covered
     textured = (
@@ -203,7 +204,19 @@ def _covered(cmp: Comparison, lim: OcclusionLimits) -> bool:
         and (cmp.revealed >= lim.revealed_textured or cmp.cluttered >= lim.revealed_textured)
     )
     veiled = cmp.veiled >= lim.veiled_min
-    return blind or textured or veiled or cmp.cluttered >= lim.cluttered_min
+    return blind or textured or veiled or _replaced(cmp, lim) or cmp.cluttered >= lim.cluttered_min
+
+
+def _replaced(cmp: Comparison, lim: OcclusionLimits) -> bool:
+    """Much of the view replaced by something new while the rest is exactly where it was:
+    only a camera that did not move keeps part of its view that exactly in place (a pan,
+    a roll or a zoom, even a slight one, moves every cell), so something came between it
+    and the scene, however textured (leaves over an already busy view)."""
+    return (
+        cmp.changed >= lim.changed_min
+        and cmp.anchored >= lim.replaced_anchored_min
+        and cmp.matched >= lim.replaced_matched_min
+    )
 
 
 def _moved(work: Work, ctx: Context, cmp: Comparison) -> Motion | None:
@@ -241,9 +254,33 @@ def check_occlusion(work: Work, ctx: Context) -> Verdict:
     displaced = _displaced(_moved(work, ctx, cmp), ctx)
     soft = _softened(work, ctx, cmp)
     details |= {"sharpness_ratio": _sharpness_ratio(work, ctx)}
-    faulty = (_covered(cmp, lim) or soft) and not displaced
+    painted = _painted(work, ctx)
+    details["painted"] = float(painted)
+    faulty = ((_covered(cmp, lim) or soft) and not displaced) or painted
     details["opaque"] = float(faulty and _opaque(cmp, lim))
+    details["lit"] = float(faulty and _lit(work, cmp, lim))
     return Verdict("occlusion", cmp.changed, faulty, _dump(lim), details)
+
+
+def _painted(work: Work, ctx: Context) -> bool:
+    """The whole lens painted or wrapped over: a flat field, as a blank screen is, but lit
+    (not black) and carrying the grain of a live sensor. An encoder's "no video" screen is
+    drawn, not seen: no grain at all; a dead sensor's black has read noise but no light. The
+    operator is sent to clean the lens, not to look for a broken link."""
+    lim, ref = ctx.thresholds.occlusion, ctx.reference
+    if ref is None or uniformity(work) < ctx.thresholds.signal_loss.uniform_min:
+        return False
+    grain = max(lim.painted_noise_min, lim.painted_noise_share * ref.stats["noise"])
+    return levels(work).mean >= lim.painted_mean_min and noise_sigma(work) >= grain
+
+
+def _lit(work: Work, cmp: Comparison, lim: OcclusionLimits) -> bool:
+    """A bright cover, not an over-exposed sensor: paint or cloth that hides the view (opaque,
+    or a veil) while the picture is not saturated. Over-exposure clips the sensor, so most of
+    an over-exposed picture sits at white; a pale cover lit by day (or by the camera's own
+    infrared lamp) is bright without clipping."""
+    hidden = _opaque(cmp, lim) or cmp.veiled >= lim.veiled_min
+    return hidden and levels(work).p50 < lim.lit_median_max
 
 
 def _opaque(cmp: Comparison, lim: OcclusionLimits) -> bool:
@@ -304,8 +341,15 @@ def check_ir_cut(work: Work, ctx: Context) -> Verdict:
     if not ctx.night:
         ref = ctx.reference.stats if ctx.reference is not None else {"a": 0.0, "b": 0.0}
         score = purple(c.a - ref["a"], c.b - ref["b"])
-        faulty = score >= lim.purple_min and c.a >= lim.pink_min
-        return Verdict("ir_cut", score, faulty, _dump(lim), {"hue": c.hue, "a": c.a})
+        brighter = levels(work).mean / ref["mean"] if ref.get("mean", 0.0) > 0 else 1.0
+        flooded = (
+            score >= lim.purple_flooded_min
+            and c.ratio >= lim.flooded_ratio_min
+            and brighter >= lim.flooded_brighter_min
+        )
+        faulty = (score >= lim.purple_min or flooded) and c.a >= lim.pink_min
+        details = {"hue": c.hue, "a": c.a, "ratio": c.ratio, "brighter": brighter}
+        return Verdict("ir_cut", score, faulty, _dump(lim), details)
     expects_ir = _expects_ir(ctx)
     if expects_ir is None:
         return _not_judged("ir_cut", ctx, c.saturation)

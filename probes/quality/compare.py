@@ -35,6 +35,7 @@ _LOST = 0.25  # share of the reference's crisp edges below which a cell is blind
 _CRISP_MIN = 0.002  # a cell with fewer crisp edge pixels than this shows nothing in focus
 _BUSY = 3.0  # texture ratio above which a cell is cluttered by something near the lens
 _LEVEL_CHANGE = 30.0  # gray levels (after exposure correction) that make a flat cell differ
+_FADED_FOCUSED = 0.05  # share of the energy kept where the view is in focus: paint leaves less
 _GONE = 0.01  # share of its gradient energy (a tenth of the contrast) left by a veil
 
 
@@ -130,11 +131,14 @@ def _ref_cells(ref: Reference) -> _RefCells:
     return ref.derived("compare", compute)
 
 
-def _structure(current: Array, ref: _RefCells) -> tuple[Array, Array, float, Array]:
+def _structure(
+    current: Array, ref: _RefCells, focused: Array | None = None
+) -> tuple[Array, Array, float, Array]:
     """Per cell: whether its structure differs from the reference's, and whether either
     has structure at all. Structure differs when the gradients point elsewhere (cosine
-    under `_SIMILAR`) or have faded far more than in the rest of the picture (`_FADED`):
-    a veil over part of the lens, not the whole picture's loss of contrast."""
+    under `_SIMILAR`) or have faded far more than in the rest of the picture (`_FADED`),
+    or than in the cells still in focus (`_FADED_FOCUSED`, when a cover hides most of the
+    view): a veil over part of the lens, not the whole picture's loss of contrast."""
     cx, cy = cv2.Sobel(current, cv2.CV_32F, 1, 0), cv2.Sobel(current, cv2.CV_32F, 0, 1)
     dot = _cell_mean(cx * ref.gx + cy * ref.gy)
     energy_c = _cell_mean(cx * cx + cy * cy)
@@ -144,19 +148,41 @@ def _structure(current: Array, ref: _RefCells) -> tuple[Array, Array, float, Arr
     kept = energy_c / np.maximum(energy_r, 1e-6)
     typical = _median(kept[had]) if had.any() else 1.0
     faded = had & (kept < _FADED * typical)
+    # and against the contrast kept where the view is still in focus, when enough of it is
+    # (a cover over most of the view sets the median): far less of it, as paint leaves
+    # (a veil of fog over the whole lens thins the contrast more evenly)
+    sharp = had & focused if focused is not None else had
+    if np.count_nonzero(sharp) >= _ANCHOR_CELLS:
+        faded |= had & (kept < _FADED_FOCUSED * _median(kept[sharp]))
     gone = had & (kept < _GONE)
     return (cosine < _SIMILAR) | faded, informative, _anchored(cosine, had), gone
 
 
+def _exposure(current: Array, levels: Array, cells: _RefCells, in_place: Array) -> Array:
+    """The cells' levels brought to the reference's brightness. From the cells whose
+    structure is still in place when there are enough of them, as a gain and an offset (an
+    exposure change scales the light, a veil of fog adds its own): a bright cover over most
+    of the view would otherwise set the picture's median and pass for an exposure change.
+    Else by the ratio of the whole pictures' medians."""
+    if np.count_nonzero(in_place) >= _ANCHOR_CELLS:
+        x, y = levels[in_place].astype(np.float64), cells.levels[in_place].astype(np.float64)
+        spread = float(x.var())
+        gain = float(((x - x.mean()) * (y - y.mean())).mean()) / spread if spread > 1.0 else 1.0
+        gain = min(max(gain, 0.25), 4.0)
+        return levels * gain + float(y.mean() - gain * x.mean())
+    gain = cells.median / max(_median(current), 1.0)
+    return levels * min(max(gain, 0.25), 4.0)
+
+
 def _compare(work: Work, ref: Reference) -> Comparison:
     current, cells = work.thumb, _ref_cells(ref)
-    gain = cells.median / max(_median(current), 1.0)
-    gain = min(max(gain, 0.25), 4.0)
-    structure_differs, informative, anchored, gone = _structure(current, cells)
-    level_diff = np.abs(_cell_mean(current) * gain - cells.levels)
+    crisp = crisp_cells(work)
+    focused = (crisp >= _LOST * ref.crisp) & (ref.crisp >= _CRISP_MIN)
+    structure_differs, informative, anchored, gone = _structure(current, cells, focused)
+    levels = _exposure(current, _cell_mean(current), cells, informative & ~structure_differs)
+    level_diff = np.abs(levels - cells.levels)
     differs = np.where(informative, structure_differs, level_diff > _LEVEL_CHANGE)
     ratio = (texture_cells(work) + 0.5) / (ref.cells + 0.5)
-    crisp = crisp_cells(work)
     blind = crisp < np.maximum(_LOST * ref.crisp, _CRISP_MIN)
     sharper = crisp > np.maximum(ref.crisp / _LOST, _CRISP_MIN)
     total = float(differs.size)

@@ -30,8 +30,10 @@ from probes.quality.work import Array, Work, prepare
 __all__ = [
     "BOOTSTRAP_TOLERATED",
     "DISPLACED_SUPPRESSES",
+    "LIT_SUPPRESSES",
     "NIGHT_SUPPRESSES",
     "OPAQUE_SUPPRESSES",
+    "PAINTED_SUPPRESSES",
     "SUPPRESSES",
     "Diagnoser",
     "arbitrate",
@@ -79,6 +81,18 @@ makes the picture too dark, but a picture merely short of light keeps its struct
 it was."""
 
 
+PAINTED_SUPPRESSES: dict[str, tuple[str, ...]] = {
+    "occlusion": ("signal_loss", "too_dark", "overexposed", "frozen")
+}
+"""First of all, when the whole lens is painted over (occlusion detail "painted": a flat
+field, lit and grainy): not a blank screen (the sensor still sees), and its level or
+stillness is the paint's."""
+
+LIT_SUPPRESSES: dict[str, tuple[str, ...]] = {"occlusion": ("overexposed",)}
+"""Before `overexposed`'s rule, when a cover hides the view and the picture is bright but
+not saturated (occlusion detail "lit"): the pale cover is why the picture is bright."""
+
+
 def arbitrate(
     verdicts: dict[str, Verdict], period: str = "day"
 ) -> tuple[list[str], dict[str, str]]:
@@ -91,9 +105,14 @@ def arbitrate(
     if moved is not None and moved.faulty and moved.details.get("displaced"):
         rules = [*DISPLACED_SUPPRESSES.items(), *rules]
     covered = verdicts.get("occlusion")
+    if covered is not None and covered.faulty and covered.details.get("painted"):
+        rules = [*PAINTED_SUPPRESSES.items(), *rules]
     if covered is not None and covered.faulty and covered.details.get("opaque"):
         dark = next(i for i, (cause, _) in enumerate(rules) if cause == "too_dark")
         rules[dark:dark] = OPAQUE_SUPPRESSES.items()
+    if covered is not None and covered.faulty and covered.details.get("lit"):
+        bright = next(i for i, (cause, _) in enumerate(rules) if cause == "overexposed")
+        rules[bright:bright] = LIT_SUPPRESSES.items()
     suppressed: dict[str, str] = {}
     for cause, effects in rules:
         if cause in faulty and cause not in suppressed:

@@ -129,6 +129,11 @@ class OcclusionLimits(_Limits):
     - textured cover (leaves): `changed_min` or more changed, the best-matching cells are
       still in place (`anchored_min`), and `revealed_textured` or more newly show detail;
     - clutter: `cluttered_min` or more became far busier than the scene was;
+    - replaced: `changed_min` or more changed while the best-matching cells are exactly in
+      place (`anchored` of `replaced_anchored_min` or more) and `replaced_matched_min` or
+      more of the cells still match: only a camera that did not move keeps part of its
+      view that exactly in place, so something came in front of the rest (leaves over an
+      already busy view, which neither blinds nor clutters it);
     - a soft cover (leaves, a web, a wet smear near the lens): `soft_changed_min` or more
       changed, the view is not displaced (see `SceneChangeLimits`), and the picture's
       sharpness fell below `soft_sharpness_max` x the baseline's: whatever is that close to
@@ -139,7 +144,15 @@ class OcclusionLimits(_Limits):
     - opaque: a blind cover that left nothing of the view in place (the best-matching
       structured cells' cosine, `anchored`, under `opaque_anchored_max`, and under
       `opaque_matched_max` of the cells still matching): a picture merely short of light
-      keeps its structure in place, so such a cover is not explained by `too_dark`.
+      keeps its structure in place, so such a cover is not explained by `too_dark`;
+    - lit: an opaque or veiling cover while the picture's median is under
+      `lit_median_max` (not saturated): the cover made the picture bright, so it is not
+      explained by `overexposed` (an over-exposed sensor clips most of the picture);
+    - painted: the whole lens covered, a flat field as uniform as a blank screen
+      (`SignalLossLimits.uniform_min`) but lit (mean of `painted_mean_min` or more) and with
+      a live sensor's grain (noise of `painted_noise_min` and `painted_noise_share` x the
+      baseline's, or more): an encoder's "no video" screen has none. Reported as
+      occlusion, not `signal_loss`: the camera sees, something is in front of it.
     """
 
     covered_min: float = Field(0.3, ge=0, le=1)
@@ -153,6 +166,12 @@ class OcclusionLimits(_Limits):
     veiled_min: float = Field(0.3, ge=0, le=1)
     opaque_anchored_max: float = Field(0.9, ge=-1, le=1)
     opaque_matched_max: float = Field(0.25, ge=0, le=1)
+    lit_median_max: float = Field(245.0, ge=0, le=255)
+    replaced_anchored_min: float = Field(0.99, ge=-1, le=1)
+    replaced_matched_min: float = Field(0.25, ge=0, le=1)
+    painted_mean_min: float = Field(24.0, ge=0, le=255)
+    painted_noise_min: float = Field(0.15, ge=0)
+    painted_noise_share: float = Field(0.25, ge=0)
 
 
 class SceneChangeLimits(_Limits):
@@ -179,14 +198,22 @@ class IrCutLimits(_Limits):
     """IR-cut filter: by day a purple shift (from the baseline's colour, or from gray without
     one) of `purple_min` or more, with the picture itself pink (median a* of `pink_min` or
     more: infrared adds red and blue over green, so foliage turns pale pink; a picture merely
-    washed out toward gray, by fog or a veil, is not pink); at night a mean
+    washed out toward gray, by fog or a veil, is not pink); or a shift of
+    `purple_flooded_min` or more when every colour moved together (cast ratio, median chroma
+    over its spread, of `flooded_ratio_min` or more) and the picture is brighter than the
+    baseline's (`flooded_brighter_min` x its mean): infrared floods every pixel with light
+    the scene's visible light does not have, while a pink bus or wall moves only its own
+    pixels and a white-balance drift adds no light; at night a mean
     chroma of `night_saturation_min` or more when the camera should be in IR mode.
     `night_mode`: "ir" (the camera is infrared at night), "color" (full-colour night), or
     "auto" (learnt: infrared if its night baseline is grayscale)."""
 
     purple_min: float = Field(10.0, ge=0)
+    purple_flooded_min: float = Field(6.0, ge=0)
+    flooded_ratio_min: float = Field(2.5, ge=0)
+    flooded_brighter_min: float = Field(1.15, ge=0)
     pink_min: float = Field(8.0)
-    night_saturation_min: float = Field(4.0, ge=0)
+    night_saturation_min: float = Field(2.5, ge=0)
     night_mode: Literal["auto", "ir", "color"] = "auto"
 
 
