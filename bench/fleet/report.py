@@ -114,6 +114,25 @@ def _scrape_figures(scrapes: list[Scrape]) -> dict[str, float]:
         "series": good[-1].series,
         "collector_p50_seconds": statistics.median(build),
         "collector_max_seconds": max(build),
+        **_loop_figures(good[0], good[-1]),
+    }
+
+
+def _loop_figures(first: Scrape, last: Scrape) -> dict[str, float]:
+    """The event loop's answers over the window (`vmon_event_loop_lag_seconds`)."""
+
+    def delta(name: str, **labels: str) -> float:
+        return last.find(name, **labels) - first.find(name, **labels)
+
+    asked = delta("vmon_event_loop_lag_seconds_count")
+    if not asked:
+        return {}
+    within = {le: delta("vmon_event_loop_lag_seconds_bucket", le=le) for le in ("0.1", "0.5", "1")}
+    return {
+        "loop_asked": asked,
+        "loop_within_0.1_share": within["0.1"] / asked,
+        "loop_over_0.5": asked - within["0.5"],
+        "loop_over_1": asked - within["1"],
     }
 
 
@@ -277,6 +296,12 @@ def markdown(figures: RunFigures) -> str:
             f"{s['max_bytes'] / 2**20:.1f} MiB ({s['max_wire_bytes'] / 2**20:.1f} MiB on the "
             f"wire), {s['series']:,.0f} series; collector build "
             f"p50 {s['collector_p50_seconds']:.2f} s, max {s['collector_max_seconds']:.2f} s."
+        )
+    if "loop_asked" in s:
+        lines.append(
+            f"Event loop (asked every 0.25 s, {s['loop_asked']:,.0f} answers): "
+            f"{100 * s['loop_within_0.1_share']:.2f} % within 0.1 s, "
+            f"{s['loop_over_0.5']:.0f} later than 0.5 s, {s['loop_over_1']:.0f} later than 1 s."
         )
     failures = {k: v for k, v in figures.runs.items() if k.startswith("failures") and v}
     lines.append(

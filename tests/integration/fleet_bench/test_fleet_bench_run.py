@@ -38,6 +38,9 @@ def test_a_short_run_measures_vmon_and_stops_everything(tmp_path: Path) -> None:
     assert figures.scrapes["errors"] == 0
     assert figures.scrapes["series"] > 40
     assert 0 < figures.scrapes["max_wire_bytes"] < figures.scrapes["max_bytes"] / 3  # gzip
+    assert figures.scrapes["loop_asked"] > 20  # the event loop asked every 0.25 s
+    assert 0 <= figures.scrapes["loop_over_1"] <= figures.scrapes["loop_over_0.5"]
+    assert 0 < figures.scrapes["loop_within_0.1_share"] <= 1
     assert figures.meta["onvif_devices"] == 40
     assert figures.meta["simulator_niceness"] == min(os.nice(0) + SIMULATOR_NICENESS, 19)
     assert figures.startup["vmon_exit_code"] == 0
