@@ -255,7 +255,9 @@ def _over_limit(bench: Bench) -> bool:
 
 def _progress(last: Scrape) -> None:
     runs = {
-        s.labels.get("probe"): s.value for s in last.samples if s.name.endswith("lag_seconds_count")
+        s.labels.get("probe"): s.value
+        for s in last.samples
+        if s.name == "vmon_scheduler_lag_seconds_count"
     }
     print(
         f"  t={last.at:6.0f} s  scrape {last.seconds:5.2f} s {last.size / 2**20:5.1f} MiB  "
