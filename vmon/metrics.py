@@ -23,6 +23,7 @@ from typing import Any
 from vmon import __version__
 from vmon.engine.accounting import KINDS
 from vmon.engine.fleet import CameraRuntime, Fleet
+from vmon.engine.gc_clock import GcClock
 from vmon.engine.loop_watch import LAG_BUCKETS as LOOP_BUCKETS
 from vmon.engine.loop_watch import LoopStats
 from vmon.engine.scheduler import LAG_BUCKETS, Scheduler
@@ -259,6 +260,7 @@ class MetricsRenderer:
         # name -> (type, help, read): numbers of the engine's parts (picture workers, ONVIF)
         self.gauges: dict[str, tuple[str, str, Callable[[], float]]] = {}
         self.loop: LoopStats | None = None  # the event loop's answer times, when watched
+        self.gc: GcClock | None = None  # the garbage collector's time, when timed
         # per camera: its lines as UTF-8 (encoding 25 MB of mostly-cached text per scrape
         # cost more than building the changed part)
         self._blocks: dict[str, tuple[int, tuple[object, ...], tuple[bytes, ...]]] = {}
@@ -439,6 +441,8 @@ class MetricsRenderer:
             yield from _scheduler_part(self.scheduler)
         if self.loop is not None:
             yield from _loop_part(self.loop)
+        if self.gc is not None:
+            yield from _gc_part(self.gc)
         yield header(
             "vmon_last_ledger_write_timestamp_seconds",
             "gauge",
@@ -457,6 +461,17 @@ def _loop_part(loop: LoopStats) -> Iterable[str]:
     name = "vmon_event_loop_stalls_total"
     yield header(name, "counter", "Times the event loop answered later than the stall threshold.")
     yield sample(name, [], loop.stalls)
+
+
+def _gc_part(clock: GcClock) -> Iterable[str]:
+    name = "vmon_gc_seconds_total"
+    yield header(name, "counter", "Time Python's cyclic garbage collector ran, per generation.")
+    for generation, seconds in enumerate(clock.seconds):
+        yield sample(name, [("generation", str(generation))], seconds)
+    name = "vmon_gc_collections_total"
+    yield header(name, "counter", "Collections of Python's cyclic garbage collector.")
+    for generation, count in enumerate(clock.collections):
+        yield sample(name, [("generation", str(generation))], count)
 
 
 def _scheduler_part(scheduler: Scheduler) -> Iterable[str]:

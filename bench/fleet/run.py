@@ -60,7 +60,7 @@ from vmon.sim.switchable_net import SwitchableNet
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 # The cameras are not on vmon's machine: the simulator standing in for them takes the CPU
-# only when vmon does not want it (after vmon's picture workers too, which run at nice 5).
+# only when vmon does not want it.
 SIMULATOR_NICENESS = 10
 
 

@@ -64,8 +64,13 @@ def check_signal_loss(work: Work, ctx: Context) -> Verdict:
     """A blank screen: black, blue, a solid colour or a "no video" text screen."""
     lim = ctx.thresholds.signal_loss
     score, noise = uniformity(work), noise_sigma(work)
-    faulty = score >= lim.uniform_min and noise <= lim.noise_max
-    return Verdict("signal_loss", score, faulty, _dump(lim), {"noise": noise})
+    return Verdict("signal_loss", score, _blank(work, ctx), _dump(lim), {"noise": noise})
+
+
+def _blank(work: Work, ctx: Context) -> bool:
+    """A blank screen: `signal_loss` is raised (the only fault of its frame)."""
+    lim = ctx.thresholds.signal_loss
+    return uniformity(work) >= lim.uniform_min and noise_sigma(work) <= lim.noise_max
 
 
 def check_blur(work: Work, ctx: Context) -> Verdict:
@@ -220,9 +225,11 @@ def _replaced(cmp: Comparison, lim: OcclusionLimits) -> bool:
 
 
 def _moved(work: Work, ctx: Context, cmp: Comparison) -> Motion | None:
-    """The view's displacement, when the view changed enough to look for one."""
+    """The view's displacement, when the view changed enough to look for one; not on a
+    blank screen (`signal_loss` is then its frame's only fault, whatever else is found:
+    the search, the costliest stage of the diagnosis, would change nothing)."""
     lim = ctx.thresholds.scene_change
-    if ctx.reference is None or cmp.changed < lim.motion_changed_min:
+    if ctx.reference is None or cmp.changed < lim.motion_changed_min or _blank(work, ctx):
         return None
     return global_motion(work, ctx.reference)
 

@@ -100,13 +100,18 @@ class _Match:
 @dataclass(frozen=True)
 class _Candidate:
     """The reference high-passed, zoomed and rolled by one candidate (`turn`), before the
-    shift that phase correlation finds, and its `spectrum` (see `phase`)."""
+    shift that phase correlation finds, and its `spectrum` (see `phase`) when asked for
+    (the fixed candidates other than the plain shift never need it)."""
 
     warped: Array
-    spectrum: Array
     turn: Array
     zoom: float
     angle: float
+
+    @functools.cached_property
+    def spectrum(self) -> Array:
+        """The warped reference's spectrum, computed on first use."""
+        return spectrum(self.warped, _window())
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def _candidate(reference: Array, zoom: float, angle: float) -> _Candidate:
     w, h = THUMB_SIZE
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
     warped = cv2.warpAffine(reference, turn, THUMB_SIZE)
-    return _Candidate(warped, spectrum(warped, _window()), turn, zoom, angle)
+    return _Candidate(warped, turn, zoom, angle)
 
 
 def _motion(current: Array, ref: Reference) -> Motion:
@@ -152,7 +157,8 @@ def _motion(current: Array, ref: Reference) -> Motion:
     if not found:
         return Motion(-1.0, identity, 0.0, in_place)
     best = max(found, key=lambda m: m.similarity)
-    blocks = _matching_blocks(current, best.aligned, best.mask) - in_place
+    aligned, mask = np.ascontiguousarray(best.aligned), np.ascontiguousarray(best.mask)
+    blocks = _matching_blocks(current, aligned, mask) - in_place
     return Motion(best.similarity, identity, blocks, in_place, best.shift, best.zoom, best.angle)
 
 
@@ -163,12 +169,13 @@ def _matches(current: Array, view: _RefView) -> list[_Match]:
     for candidate in view.candidates:
         # OpenCV's phaseCorrelate windows its inputs in place: hand it copies
         (dx, dy), _ = cv2.phaseCorrelate(candidate.warped.copy(), current.copy(), _window())
-        match = _displaced(current, view, candidate, dx, dy)
-        found += [match] if match is not None else []
+        if not _still(candidate, dx, dy):
+            found.append(_displaced(current, view, candidate, dx, dy))
     if max((m.similarity for m in found), default=-1.0) >= _GOOD:
         return found
     current_spectrum = spectrum(current, _window())
-    found += _shifted(current, view, view.candidates[0], current_spectrum, _PEAKS)[1:]
+    # its first movement left out: the highest peak is the first fixed candidate's, tried
+    found += _shifted(current, view, view.candidates[0], current_spectrum, _PEAKS, skip=1)
     for estimated in _estimated(current, view):
         more = _shifted(current, view, estimated, current_spectrum, 1)
         found += [m for m in more if m.similarity >= _ESTIMATED_MIN]
@@ -176,14 +183,24 @@ def _matches(current: Array, view: _RefView) -> list[_Match]:
 
 
 def _shifted(
-    current: Array, view: _RefView, candidate: _Candidate, current_spectrum: Array, peaks: int
+    current: Array,
+    view: _RefView,
+    candidate: _Candidate,
+    current_spectrum: Array,
+    peaks: int,
+    *,
+    skip: int = 0,
 ) -> list[_Match]:
-    """The candidate's matches at its `peaks` highest correlation peaks (no movement left out)."""
+    """The candidate's matches at its `peaks` highest correlation peaks (no movement left
+    out), less the first `skip` of them (not computed)."""
     found = []
     for dx, dy, _ in shifts(candidate.spectrum, current_spectrum, peaks):
-        match = _displaced(current, view, candidate, dx, dy)
-        if match is not None:
-            found.append(match)
+        if _still(candidate, dx, dy):
+            continue
+        if skip:
+            skip -= 1
+            continue
+        found.append(_displaced(current, view, candidate, dx, dy))
     return found
 
 
@@ -210,32 +227,42 @@ def _ones() -> Array:
     return ones
 
 
+def _still(candidate: _Candidate, dx: float, dy: float) -> bool:
+    """The candidate shifted by (`dx`, `dy`) is no movement at all."""
+    plain = (candidate.zoom, candidate.angle) == (1.0, 0.0)
+    return plain and abs(dx) < _STILL[0] and abs(dy) < _STILL[1]
+
+
 def _displaced(
     current: Array, view: _RefView, candidate: _Candidate, dx: float, dy: float
-) -> _Match | None:
-    """The reference zoomed, rolled, then shifted by (`dx`, `dy`) onto `current`; None when
-    that is no movement at all."""
+) -> _Match:
+    """The reference zoomed, rolled, then shifted by (`dx`, `dy`) onto `current`."""
     w, h = THUMB_SIZE
-    zoom, angle = candidate.zoom, candidate.angle
-    if (zoom, angle) == (1.0, 0.0) and abs(dx) < _STILL[0] and abs(dy) < _STILL[1]:
-        return None
     turn = candidate.turn.copy()
     turn[0, 2] += dx
     turn[1, 2] += dy
-    aligned, mask = cv2.split(cv2.warpAffine(view.stacked, turn, THUMB_SIZE))
+    warped = cv2.warpAffine(view.stacked, turn, THUMB_SIZE)
+    aligned, mask = warped[..., 0], warped[..., 1]  # views: only the best match is copied
     similarity = _correlation(current, aligned, mask)
-    return _Match(similarity, aligned, mask, (dx / w, dy / h), zoom, angle)
+    return _Match(similarity, aligned, mask, (dx / w, dy / h), candidate.zoom, candidate.angle)
 
 
 def _correlation(a: Array, b: Array, mask: Array) -> float:
     """Zero-mean normalised correlation of `a` and `b` where `mask` is (nearly) 1."""
     inside = mask > 0.5
-    if np.count_nonzero(inside) < _MIN_OVERLAP:
+    count = int(np.count_nonzero(inside))
+    if count < _MIN_OVERLAP:
         return -1.0
     x, y = a[inside], b[inside]
-    x, y = x - x.mean(), y - y.mean()
+    x -= _mean(x, count)
+    y -= _mean(y, count)
     norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
     return float(np.dot(x, y)) / norm if norm > 0 else -1.0
+
+
+def _mean(x: Array, count: int) -> np.float32:
+    """`x.mean()` of a float32 vector of `count` values, to the bit, without its overhead."""
+    return np.float32(float(np.add.reduce(x)) / count)
 
 
 def _block_means(x: Array) -> Array:

@@ -6,8 +6,9 @@ the loop to run a no-op every `every` seconds and times the answer
 (`vmon_event_loop_lag_seconds`). An answer later than `report_after` is a stall: while it
 lasts the thread samples the loop thread's stack, and when it ends a warning names the code
 seen most and how the loop thread spent the time (Linux's schedstat: on a CPU, waiting for
-one because the machine is busy, or asleep: in a blocking call or waiting for the GIL). For
-the GIL, the debug log adds what the other threads were running meanwhile.
+one because the machine is busy, or asleep: in a blocking call or waiting for the GIL) and,
+with a `GcClock`, how much of it the garbage collector took. For the GIL, the debug log adds
+what the other threads were running meanwhile.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from types import FrameType
+
+from vmon.engine.gc_clock import GcClock
 
 __all__ = ["LAG_BUCKETS", "LoopStats", "LoopWatch", "schedstat", "where"]
 
@@ -81,10 +84,10 @@ def _spent(
     """How the loop thread spent a stall: the CPU it got, the CPU it waited for, the rest
     asleep (waiting for the GIL, or in a blocking call)."""
     if before is None or after is None:
-        return ""
+        return "thread times unknown"
     on_cpu, waiting = after[0] - before[0], after[1] - before[1]
     asleep = max(lag - on_cpu - waiting, 0.0)
-    return f" (on a CPU {on_cpu:.2f} s, waiting for a CPU {waiting:.2f} s, asleep {asleep:.2f} s)"
+    return f"on a CPU {on_cpu:.2f} s, waiting for a CPU {waiting:.2f} s, asleep {asleep:.2f} s"
 
 
 class LoopWatch:
@@ -97,8 +100,10 @@ class LoopWatch:
         every: float = 0.25,
         report_after: float = 0.5,
         sample_every: float = 0.02,
+        gc_clock: GcClock | None = None,
     ) -> None:
         self.loop = loop
+        self.gc_clock = gc_clock
         self.every = every
         self.report_after = report_after
         self.sample_every = sample_every
@@ -122,7 +127,7 @@ class LoopWatch:
 
     def _run(self) -> None:
         while not self._stopped.wait(self.every):
-            before = schedstat(self._loop_task)
+            before, collected = schedstat(self._loop_task), self._collected()
             try:
                 lag, samples = self._ask()
             except RuntimeError:  # the loop closed under us
@@ -130,7 +135,13 @@ class LoopWatch:
             self.stats.observe(lag)
             if samples:
                 self.stats.stalls += 1
-                self._report(lag, samples, _spent(before, schedstat(self._loop_task), lag))
+                spent = _spent(before, schedstat(self._loop_task), lag)
+                if self.gc_clock is not None:  # collections that ended in the stall, capped
+                    spent += f"; garbage collection {min(self._collected() - collected, lag):.2f} s"
+                self._report(lag, samples, spent)
+
+    def _collected(self) -> float:
+        return self.gc_clock.total if self.gc_clock is not None else 0.0
 
     def _ask(self) -> tuple[float, Counter[str]]:
         answered = threading.Event()
@@ -156,7 +167,7 @@ class LoopWatch:
         seen = sum(loop_samples.values()) or 1
         top = Counter(loop_samples).most_common(3)
         text = "; ".join(f"{n * 100 // seen}% {stack}" for stack, n in top)
-        log.warning("event loop stalled %.2f s%s, running: %s", lag, spent, text)
+        log.warning("event loop stalled %.2f s (%s), running: %s", lag, spent, text)
         if len(loop_samples) < len(samples):
             others = [(k, n) for k, n in samples.most_common() if k.startswith("(other)")]
             log.debug(

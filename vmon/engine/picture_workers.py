@@ -28,21 +28,17 @@ from vmon.engine.baselines import BaselineKeeper
 from vmon.engine.fleet import CameraSpec
 from vmon.engine.pictures import SAVE_EVERY, CameraKey, PictureJudge, camera_key, shrink
 
-__all__ = ["WORKER_NICENESS", "PictureWorkers"]
+__all__ = ["PictureWorkers"]
 
 log = logging.getLogger(__name__)
 
 _judge: PictureJudge | None = None  # the worker process's own judge
 PARENT_CHECK_SECONDS = 1.0
-# Workers yield the CPU to the engine: on a busy machine the event loop's probe starts,
-# HTTP answers and scrapes come first; a picture judged a little later loses nothing.
-WORKER_NICENESS = 5
 
 
 def _start_worker(config: dict[str, Any], save_every: float, engine_pid: int) -> None:
     # Ctrl-C goes to the whole process group: the engine stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(WORKER_NICENESS)
     global _judge  # noqa: PLW0603 - one judge per worker process
     _judge = PictureJudge(DiagnosticsConfig.model_validate(config), save_every=save_every)
     threading.Thread(target=_exit_with_parent, args=(engine_pid,), daemon=True).start()

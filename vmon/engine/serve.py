@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import uvicorn
 
 from vmon.config import Settings
+from vmon.engine.gc_clock import GcClock
 from vmon.engine.ledger import Ledger
 from vmon.engine.loop_watch import LoopWatch
 from vmon.engine.memory import keep_trimmed, limit_arenas
@@ -74,8 +75,10 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await monitor.start()
-    watch = LoopWatch(loop)
-    monitor.metrics.loop = watch.stats
+    collector = GcClock()
+    collector.install()
+    watch = LoopWatch(loop, gc_clock=collector)
+    monitor.metrics.loop, monitor.metrics.gc = watch.stats, collector
     watch.start()
     serving = asyncio.create_task(server.serve())
     trimming = asyncio.create_task(keep_trimmed())
@@ -87,6 +90,7 @@ async def serve(
         server.should_exit = True
         trimming.cancel()
         watch.stop()
+        collector.remove()
         with contextlib.suppress(Exception):
             await serving
         await monitor.stop()

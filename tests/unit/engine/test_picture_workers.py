@@ -15,7 +15,7 @@ import pytest
 
 from probes.quality import DiagnosticsConfig
 from vmon.engine.fleet import CameraSpec
-from vmon.engine.picture_workers import WORKER_NICENESS, PictureWorkers
+from vmon.engine.picture_workers import PictureWorkers
 from vmon.sim.scenes import scene
 
 pytestmark = pytest.mark.timeout(120)
@@ -61,13 +61,6 @@ def test_a_dead_worker_is_replaced(workers: PictureWorkers) -> None:
     assert judged is not None and "frozen" not in judged.faults  # its history restarted
 
 
-def test_workers_yield_the_cpu_to_the_engine(workers: PictureWorkers) -> None:
-    assert workers([STILL], SPEC, None) is not None  # the worker has started
-    pool = workers._pools[workers._shard("c1")]
-    (pid,) = list(pool._processes or {})
-    assert os.getpriority(os.PRIO_PROCESS, pid) == min(os.nice(0) + WORKER_NICENESS, 19)
-
-
 def test_what_is_not_a_registry_camera_is_not_judged(workers: PictureWorkers) -> None:
     assert workers([STILL], "not a spec", None) is None
     assert workers([], SPEC, None) is None
@@ -76,7 +69,7 @@ def test_what_is_not_a_registry_camera_is_not_judged(workers: PictureWorkers) ->
 _ORPHAN_SCRIPT = """
 import sys
 from vmon.engine.fleet import CameraSpec
-from vmon.engine.picture_workers import WORKER_NICENESS, PictureWorkers
+from vmon.engine.picture_workers import PictureWorkers
 from vmon.sim.scenes import scene
 
 workers = PictureWorkers(workers=1)
