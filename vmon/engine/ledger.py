@@ -16,6 +16,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from vmon.registry.models import table_of
+
 __all__ = [
     "Ledger",
     "LedgerWriter",
@@ -60,6 +62,14 @@ class StateChange:
     detail: str = ""
 
 
+_INTERVALS = table_of(StateInterval)
+_CLOSE_OPEN = (
+    sa.update(_INTERVALS)
+    .where(_INTERVALS.c.camera == sa.bindparam("b_camera"), _INTERVALS.c.ended_at.is_(None))
+    .values(ended_at=sa.bindparam("b_at"))
+)
+
+
 @dataclass
 class Ledger:
     """Writes and reads state intervals for one writer (one vmon instance or shard)."""
@@ -95,17 +105,23 @@ class Ledger:
         for change in changes:
             by_camera.setdefault(change.camera, []).append(change)
         rows: list[dict[str, object]] = []
+        closes: list[dict[str, object]] = []
+        for camera, camera_changes in by_camera.items():
+            closes.append({"b_camera": camera, "b_at": camera_changes[0].at})
+            ends = [c.at for c in camera_changes[1:]] + [None]
+            rows.extend(
+                self._row(c, end)
+                for c, end in zip(camera_changes, ends, strict=True)
+                if c.state is not None
+            )
+        # Core statements, each executed once for all its rows (executemany): at start-up
+        # every camera changes state, and one ORM statement per camera held the database
+        # thread, and through the GIL the event loop, for seconds at 10^4 cameras.
         with Session(self.engine) as session:
-            for camera, camera_changes in by_camera.items():
-                self._close_open(session, camera, camera_changes[0].at)
-                ends = [c.at for c in camera_changes[1:]] + [None]
-                rows.extend(
-                    self._row(c, end)
-                    for c, end in zip(camera_changes, ends, strict=True)
-                    if c.state is not None
-                )
+            if closes:
+                session.execute(_CLOSE_OPEN, closes)
             if rows:
-                session.execute(sa.insert(StateInterval), rows)
+                session.execute(sa.insert(_INTERVALS), rows)
             self._beat(session, heartbeat_at)
             session.commit()
 
@@ -119,13 +135,6 @@ class Ledger:
             "ended_at": ended_at,
             "writer": self.writer,
         }
-
-    def _close_open(self, session: Session, camera: str, at: float) -> None:
-        session.execute(
-            sa.update(StateInterval)
-            .where(col(StateInterval.camera) == camera, col(StateInterval.ended_at).is_(None))
-            .values(ended_at=at)
-        )
 
     def _beat(self, session: Session, at: float) -> None:
         beat = session.get(LedgerWriter, self.writer)

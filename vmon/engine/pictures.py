@@ -118,6 +118,9 @@ class PictureJudge:
             if stored:
                 with contextlib.suppress(ValueError):
                     diagnoser.baseline = Baseline.from_bytes(stored)
+                    # just read from the store: not due again for `save_every` (at start-up,
+                    # every camera's first judgement would otherwise write its baseline back)
+                    self._exported[key.id] = (time.monotonic(), zlib.crc32(stored))
             self._diagnosers[key.id] = diagnoser
         return diagnoser
 

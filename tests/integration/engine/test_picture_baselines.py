@@ -30,9 +30,25 @@ def test_a_learnt_baseline_is_restored_by_the_next_judge(migrated_engine: sa.Eng
     assert stored == learnt and len(stored) <= 16 * 1024
     assert Baseline.from_bytes(stored).reference("day") is not None  # ready to judge by
 
-    restarted = PictureJudge(keeper=BaselineKeeper(store))
+    restarted_keeper = BaselineKeeper(store)
+    restarted = PictureJudge(keeper=restarted_keeper)
     assert restarted(_grabs(1)[0], SPEC) is not None
     assert restarted.diagnoser(SPEC).baseline.reference("day") is not None
+    assert restarted_keeper.flush() == 0  # just restored: not written back at once
+
+
+def test_a_restored_baseline_is_stored_again_once_due(migrated_engine: sa.Engine) -> None:
+    store = BaselineStore(migrated_engine)
+    first = PictureJudge(keeper=BaselineKeeper(store), save_every=0)
+    for grab in _grabs(MIN_FRAMES + 2):
+        first(grab, SPEC)
+    first.close()
+    assert first.keeper is not None and first.keeper.flush() == 1
+    keeper = BaselineKeeper(store)
+    restarted = PictureJudge(keeper=keeper, save_every=0)  # due at once when changed
+    for grab in _grabs(3):
+        restarted(grab, SPEC)
+    assert keeper.flush() == 1
 
 
 def test_removed_cameras_lose_their_stored_baseline(migrated_engine: sa.Engine) -> None:
