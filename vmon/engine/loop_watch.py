@@ -3,8 +3,9 @@
 Everything vmon does between awaits runs on one event loop: a callback that takes a second
 delays every probe start, every HTTP answer and every scrape by that second. A thread asks
 the loop to run a no-op every `every` seconds and times the answer
-(`vmon_event_loop_lag_seconds`). An answer later than `report_after` is a stall: while it
-lasts the thread samples the loop thread's stack, and when it ends a warning names the code
+(`vmon_event_loop_lag_seconds`). An answer later than `report_after` is a stall (counted in
+`vmon_event_loop_stalls_total`; at most one is logged per `report_every`): while it lasts
+the thread samples the loop thread's stack, and when it ends a warning names the code
 seen most and how the loop thread spent the time (Linux's schedstat: on a CPU, waiting for
 one because the machine is busy, or asleep: in a blocking call or waiting for the GIL) and,
 with a `GcClock`, how much of it the garbage collector took. For the GIL, the debug log adds
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import sys
 import threading
@@ -100,10 +102,14 @@ class LoopWatch:
         every: float = 0.25,
         report_after: float = 0.5,
         sample_every: float = 0.02,
+        report_every: float = 10.0,
         gc_clock: GcClock | None = None,
     ) -> None:
         self.loop = loop
         self.gc_clock = gc_clock
+        self.report_every = report_every  # at most one warning per this many seconds
+        self._reported_at = -math.inf
+        self._unreported = 0
         self.every = every
         self.report_after = report_after
         self.sample_every = sample_every
@@ -133,12 +139,16 @@ class LoopWatch:
             except RuntimeError:  # the loop closed under us
                 return
             self.stats.observe(lag)
-            if samples:
-                self.stats.stalls += 1
-                spent = _spent(before, schedstat(self._loop_task), lag)
-                if self.gc_clock is not None:  # collections that ended in the stall, capped
-                    spent += f"; garbage collection {min(self._collected() - collected, lag):.2f} s"
-                self._report(lag, samples, spent)
+            if not samples:
+                continue
+            self.stats.stalls += 1
+            if time.monotonic() - self._reported_at < self.report_every:
+                self._unreported += 1  # an overloaded machine must not flood the log
+                continue
+            spent = _spent(before, schedstat(self._loop_task), lag)
+            if self.gc_clock is not None:  # collections that ended in the stall, capped
+                spent += f"; garbage collection {min(self._collected() - collected, lag):.2f} s"
+            self._report(lag, samples, spent)
 
     def _collected(self) -> float:
         return self.gc_clock.total if self.gc_clock is not None else 0.0
@@ -167,7 +177,10 @@ class LoopWatch:
         seen = sum(loop_samples.values()) or 1
         top = Counter(loop_samples).most_common(3)
         text = "; ".join(f"{n * 100 // seen}% {stack}" for stack, n in top)
+        if self._unreported:
+            spent += f"; {self._unreported} more since the last warning"
         log.warning("event loop stalled %.2f s (%s), running: %s", lag, spent, text)
+        self._reported_at, self._unreported = time.monotonic(), 0
         if len(loop_samples) < len(samples):
             others = [(k, n) for k, n in samples.most_common() if k.startswith("(other)")]
             log.debug(

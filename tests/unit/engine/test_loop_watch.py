@@ -40,7 +40,9 @@ async def test_a_stall_is_counted_and_names_the_code(caplog: pytest.LogCaptureFi
     assert "block_the_loop_for" in warning
     assert "test_loop_watch.py" in warning
     on_cpu, waiting, asleep = spent(warning)
-    assert on_cpu + waiting > 0.4 > asleep  # busy: running, or runnable on a busy machine
+    # busy: running, or runnable on a busy machine, for most of it (a virtual machine's
+    # stolen time shows as asleep)
+    assert on_cpu + waiting > asleep
 
 
 def sleep_on_the_loop(seconds: float) -> None:
@@ -60,7 +62,7 @@ async def test_a_blocking_call_is_told_apart_from_work(caplog: pytest.LogCapture
     warning = next(r.getMessage() for r in caplog.records if "stalled" in r.getMessage())
     assert "sleep_on_the_loop" in warning
     on_cpu, waiting, asleep = spent(warning)
-    assert asleep > 0.4 > on_cpu + waiting
+    assert asleep > 0.3 > on_cpu + waiting
 
 
 def spent(warning: str) -> tuple[float, float, float]:
@@ -123,11 +125,14 @@ def test_histogram_lines_are_cumulative_with_inf() -> None:
 
 def test_schedstat_counts_this_threads_cpu() -> None:
     before = schedstat(threading.get_native_id())
-    block_the_loop_for(0.1)
+    started = time.monotonic()
+    block_the_loop_for(0.2)
+    elapsed = time.monotonic() - started
     after = schedstat(threading.get_native_id())
     assert before is not None and after is not None
+    assert after[0] > before[0]  # it ran
     runnable = (after[0] - before[0]) + (after[1] - before[1])  # on a CPU or waiting for one
-    assert 0.08 < runnable < 1.0
+    assert runnable <= elapsed + 0.05
     assert schedstat(2**31) is None  # no such thread
 
 
@@ -136,3 +141,20 @@ def test_where_names_innermost_first() -> None:
     assert innermost.startswith("unit/engine/test_loop_watch.py:")
     assert innermost.endswith(" test_where_names_innermost_first")
     assert caller.startswith("_pytest/python.py:")
+
+
+async def test_stalls_in_a_row_are_counted_but_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    watch = LoopWatch(asyncio.get_running_loop(), every=0.02, report_after=0.1, report_every=60)
+    watch.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="vmon.engine.loop_watch"):
+            for _ in range(3):
+                block_the_loop_for(0.3)
+                await asyncio.sleep(0.1)
+    finally:
+        watch.stop()
+    warnings = [r.getMessage() for r in caplog.records if "stalled" in r.getMessage()]
+    assert watch.stats.stalls == 3
+    assert len(warnings) == 1
