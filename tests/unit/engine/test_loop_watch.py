@@ -8,6 +8,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -22,22 +23,29 @@ def block_the_loop_for(seconds: float) -> None:
         pass
 
 
-async def test_a_stall_is_counted_and_names_the_code(caplog: pytest.LogCaptureFixture) -> None:
-    watch = LoopWatch(asyncio.get_running_loop(), every=0.02, report_after=0.2)
+async def stall_warning(
+    watch: LoopWatch, caplog: pytest.LogCaptureFixture, block: Callable[[], None]
+) -> str:
+    """Run `block` on the loop while `watch` watches it; the stall warning it logged."""
     watch.start()
     try:
         await asyncio.sleep(0.2)
         with caplog.at_level(logging.WARNING, logger="vmon.engine.loop_watch"):
-            block_the_loop_for(0.6)
+            block()
             await asyncio.sleep(0.2)
     finally:
         watch.stop()
+    return next(r.getMessage() for r in caplog.records if "stalled" in r.getMessage())
+
+
+async def test_a_stall_is_counted_and_names_the_code(caplog: pytest.LogCaptureFixture) -> None:
+    watch = LoopWatch(asyncio.get_running_loop(), every=0.02, report_after=0.2)
+    warning = await stall_warning(watch, caplog, lambda: block_the_loop_for(0.6))
     assert watch.stats.stalls == 1
     assert watch.stats.count >= 5
     # the stall is timed from the first question asked during it (a busy machine may ask late)
     assert watch.stats.total > 0.2
     assert watch.stats.buckets[2] < watch.stats.count  # an answer later than 0.1 s
-    warning = next(r.getMessage() for r in caplog.records if "stalled" in r.getMessage())
     assert "block_the_loop_for" in warning
     assert "test_loop_watch.py" in warning
     on_cpu, waiting, asleep = spent(warning)
@@ -53,14 +61,7 @@ def sleep_on_the_loop(seconds: float) -> None:
 
 async def test_a_blocking_call_is_told_apart_from_work(caplog: pytest.LogCaptureFixture) -> None:
     watch = LoopWatch(asyncio.get_running_loop(), every=0.02, report_after=0.2)
-    watch.start()
-    try:
-        with caplog.at_level(logging.WARNING, logger="vmon.engine.loop_watch"):
-            sleep_on_the_loop(0.6)
-            await asyncio.sleep(0.2)
-    finally:
-        watch.stop()
-    warning = next(r.getMessage() for r in caplog.records if "stalled" in r.getMessage())
+    warning = await stall_warning(watch, caplog, lambda: sleep_on_the_loop(0.6))
     assert "sleep_on_the_loop" in warning
     on_cpu, waiting, asleep = spent(warning)
     assert asleep > max(on_cpu + waiting, 0.1)
