@@ -15,6 +15,7 @@ from ~1 s to 2-6 s. Refreshing ahead of the scrape keeps it short without that.)
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -472,6 +473,9 @@ def _gc_part(clock: GcClock) -> Iterable[str]:
     yield header(name, "counter", "Collections of Python's cyclic garbage collector.")
     for generation, count in enumerate(clock.collections):
         yield sample(name, [("generation", str(generation))], count)
+    name = "vmon_gc_frozen_objects"
+    yield header(name, "gauge", "Objects the garbage collector no longer walks (gc.freeze).")
+    yield sample(name, [], gc.get_freeze_count())
 
 
 def _scheduler_part(scheduler: Scheduler) -> Iterable[str]:

@@ -13,6 +13,10 @@ the benchmark's normal runs measure vmon unchanged.
 minute the 40 biggest allocation sites of the engine process are written to
 `allocations.txt` in vmon's working folder (the run's `--out`).
 
+`gc-census`: a look at what the cyclic garbage collector walks: every minute the number of
+objects it tracks, per generation and frozen, and the 30 commonest types among them, are
+written to `gc-census.txt` in vmon's working folder (counting takes a moment of the GIL).
+
 `stalls`: not a change either: vmon's event-loop watch (`vmon.engine.loop_watch`) logs at
 debug level, so each stall's warning in vmon's log is followed by what the other threads
 (ledger writer, frame grabs, picture hand-over) were running meanwhile.
@@ -27,7 +31,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXPERIMENTS", "allocations", "drop_frames", "main", "stalls"]
+__all__ = ["EXPERIMENTS", "allocations", "drop_frames", "gc_census", "main", "stalls"]
 
 ALLOCATIONS_EVERY = 60.0
 
@@ -64,6 +68,24 @@ def _write_allocations(path: Path = Path("allocations.txt")) -> None:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def gc_census() -> None:
+    """Count the collector's tracked objects by generation and type every minute."""
+    threading.Thread(target=_write_census, daemon=True).start()
+
+
+def _write_census(path: Path = Path("gc-census.txt")) -> None:
+    import gc
+    from collections import Counter
+
+    while True:
+        time.sleep(ALLOCATIONS_EVERY)
+        sizes = [len(gc.get_objects(generation)) for generation in range(3)]
+        types = Counter(type(o).__qualname__ for o in gc.get_objects())
+        lines = [f"tracked per generation {sizes}, frozen {gc.get_freeze_count()}"]
+        lines += [f"{count:>10} {name}" for name, count in types.most_common(30)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def stalls() -> None:
     """Log the event-loop watch at debug level: other threads' stacks during each stall."""
     import logging
@@ -71,7 +93,12 @@ def stalls() -> None:
     logging.getLogger("vmon.engine.loop_watch").setLevel(logging.DEBUG)
 
 
-EXPERIMENTS = {"allocations": allocations, "drop-frames": drop_frames, "stalls": stalls}
+EXPERIMENTS = {
+    "allocations": allocations,
+    "drop-frames": drop_frames,
+    "gc-census": gc_census,
+    "stalls": stalls,
+}
 
 
 def main() -> None:

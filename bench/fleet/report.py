@@ -115,6 +115,7 @@ def _scrape_figures(scrapes: list[Scrape]) -> dict[str, float]:
         "collector_p50_seconds": statistics.median(build),
         "collector_max_seconds": max(build),
         **_loop_figures(good[0], good[-1]),
+        **_gc_figures(good[0], good[-1]),
     }
 
 
@@ -133,6 +134,22 @@ def _loop_figures(first: Scrape, last: Scrape) -> dict[str, float]:
         "loop_within_0.1_share": within["0.1"] / asked,
         "loop_over_0.5": asked - within["0.5"],
         "loop_over_1": asked - within["1"],
+    }
+
+
+def _gc_figures(first: Scrape, last: Scrape) -> dict[str, float]:
+    """Full collections of the garbage collector over the window (`vmon_gc_*`)."""
+    full = {"generation": "2"}
+    count = last.find("vmon_gc_collections_total", **full)
+    count -= first.find("vmon_gc_collections_total", **full)
+    if not count:
+        return {}
+    seconds = last.find("vmon_gc_seconds_total", **full)
+    seconds -= first.find("vmon_gc_seconds_total", **full)
+    return {
+        "gc_full_collections": count,
+        "gc_full_mean_seconds": seconds / count,
+        "gc_frozen_objects": last.find("vmon_gc_frozen_objects"),
     }
 
 
@@ -302,6 +319,12 @@ def markdown(figures: RunFigures) -> str:
             f"Event loop (asked every 0.25 s, {s['loop_asked']:,.0f} answers): "
             f"{100 * s['loop_within_0.1_share']:.2f} % within 0.1 s, "
             f"{s['loop_over_0.5']:.0f} later than 0.5 s, {s['loop_over_1']:.0f} later than 1 s."
+        )
+    if "gc_full_collections" in s:
+        lines.append(
+            f"Full garbage collections: {s['gc_full_collections']:.0f}, "
+            f"{s['gc_full_mean_seconds']:.3f} s each on average; "
+            f"{s['gc_frozen_objects']:,.0f} objects frozen at the end."
         )
     failures = {k: v for k, v in figures.runs.items() if k.startswith("failures") and v}
     lines.append(

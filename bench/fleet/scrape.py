@@ -22,6 +22,7 @@ SELF_METRICS = (
     "vmon_collector_duration_seconds",
     "vmon_registry_cameras",
     "vmon_event_loop_",
+    "vmon_gc_",
 )
 _GZIP_WBITS = 47  # zlib: a gzip or zlib header, found by itself
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')

@@ -13,6 +13,7 @@ import uvicorn
 
 from vmon.config import Settings
 from vmon.engine.gc_clock import GcClock
+from vmon.engine.gc_freeze import GcFreezer
 from vmon.engine.ledger import Ledger
 from vmon.engine.loop_watch import LoopWatch
 from vmon.engine.memory import keep_trimmed, limit_arenas
@@ -77,6 +78,8 @@ async def serve(
     await monitor.start()
     collector = GcClock()
     collector.install()
+    freezer = GcFreezer()
+    freezer.install()  # collects what start-up built, once, before the loop is watched
     watch = LoopWatch(loop, gc_clock=collector)
     monitor.metrics.loop, monitor.metrics.gc = watch.stats, collector
     watch.start()
@@ -90,6 +93,7 @@ async def serve(
         server.should_exit = True
         trimming.cancel()
         watch.stop()
+        freezer.remove()
         collector.remove()
         with contextlib.suppress(Exception):
             await serving
