@@ -14,8 +14,8 @@ minute the 40 biggest allocation sites of the engine process are written to
 `allocations.txt` in vmon's working folder (the run's `--out`).
 
 `gc-census`: a look at what the cyclic garbage collector walks: every minute the number of
-objects it tracks, per generation and frozen, and the 30 commonest types among them, are
-written to `gc-census.txt` in vmon's working folder (counting takes a moment of the GIL).
+objects it tracks, per generation and frozen, is added to `gc-census.txt` in vmon's working
+folder, with the 30 commonest types among them (counting takes a moment of the GIL).
 
 `stalls`: not a change either: vmon's event-loop watch (`vmon.engine.loop_watch`) logs at
 debug level, so each stall's warning in vmon's log is followed by what the other threads
@@ -77,13 +77,18 @@ def _write_census(path: Path = Path("gc-census.txt")) -> None:
     import gc
     from collections import Counter
 
+    started = time.monotonic()
     while True:
         time.sleep(ALLOCATIONS_EVERY)
         sizes = [len(gc.get_objects(generation)) for generation in range(3)]
         types = Counter(type(o).__qualname__ for o in gc.get_objects())
-        lines = [f"tracked per generation {sizes}, frozen {gc.get_freeze_count()}"]
+        minute = (time.monotonic() - started) / 60
+        lines = [
+            f"minute {minute:.0f}: tracked per generation {sizes}, frozen {gc.get_freeze_count()}"
+        ]
         lines += [f"{count:>10} {name}" for name, count in types.most_common(30)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with path.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
 
 
 def stalls() -> None:
