@@ -1,12 +1,10 @@
 """vmon with one proposed change applied in its own process, to measure the proposal.
 
-    python -m bench.fleet.experiment drop-frames -c vmon.yaml run
+    python -m bench.fleet.experiment gc-census -c vmon.yaml run
 
-`drop-frames`: the engine keeps each camera's last frame `Outcome`, and with it the decoded
-pictures of the grab (`Measurements.frames`, 2 x 640x360 BGR = 1.4 MB per camera). This
-drops them once the runner has diagnosed them (the diagnosis keeps its own thumbnail), as
-the lead could in `vmon.engine.runner.Runner.run`. Used by `bench.fleet.run --experiment`;
-the benchmark's normal runs measure vmon unchanged.
+Used by `bench.fleet.run --experiment`; the benchmark's normal runs measure vmon unchanged.
+(`drop-frames`, which measured forgetting the grabbed pictures once diagnosed, is gone:
+`vmon.engine.runner` does that now.)
 
 `allocations`: not a change but a look inside: Python's allocations are traced
 (tracemalloc, which slows vmon down, so on-time figures of such a run mean nothing) and every
@@ -29,27 +27,10 @@ import threading
 import time
 import tracemalloc
 from pathlib import Path
-from typing import Any
 
-__all__ = ["EXPERIMENTS", "allocations", "drop_frames", "gc_census", "main", "stalls"]
+__all__ = ["EXPERIMENTS", "allocations", "gc_census", "main", "stalls"]
 
 ALLOCATIONS_EVERY = 60.0
-
-
-def drop_frames() -> None:
-    """Patch `Runner.run` to forget the pictures after their diagnosis."""
-    from vmon.engine.fleet import Outcome
-    from vmon.engine.runner import Runner
-
-    original = Runner.run
-
-    async def run(self: Runner, kind: str, target: Any, context: Any = None) -> Outcome:
-        outcome = await original(self, kind, target, context)
-        if outcome.measurements is not None:
-            outcome.measurements.frames = []
-        return outcome
-
-    Runner.run = run  # type: ignore[method-assign]
 
 
 def allocations() -> None:
@@ -100,7 +81,6 @@ def stalls() -> None:
 
 EXPERIMENTS = {
     "allocations": allocations,
-    "drop-frames": drop_frames,
     "gc-census": gc_census,
     "stalls": stalls,
 }
