@@ -6,7 +6,8 @@ candidate zooms and rolls, the remaining shift is found by phase correlation, an
 warped, shifted reference is compared with the current thumbnail over their overlap.
 
 The fixed candidates (zooms 1.4 and 1.8, rolls of +-13 degrees) are tried first, as
-before. Only when none of them correlates well (`_GOOD`) does the estimate look further:
+before. Only when none of them correlates well (`_GOOD`), and the view no longer matches
+in place either (`_IN_PLACE`), does the estimate look further:
 the roll and zoom estimated by the Fourier-Mellin transform (see `mellin`), which finds
 them in one step however far the camera rolled (a low-texture night view rolled 20
 degrees matches no fixed candidate well enough), and the plain shift's next correlation
@@ -46,6 +47,7 @@ _GOOD = 0.5  # a fixed candidate's correlation that makes looking further needle
 _ESTIMATES = 2  # rolls and zooms estimated tried (the highest peak is not always the true one)
 _ESTIMATED_MIN = 0.4  # correlation the estimated roll and zoom need (a freer search, a higher bar)
 _PEAKS = 3  # correlation peaks tried for the plain shift
+_IN_PLACE = 0.4  # correlation in place at which looking further is needless (see `_matches`)
 _STILL_ANGLE, _STILL_ZOOM = 2.0, 0.05  # degrees, log zoom: a smaller estimate is none
 _STILL = (1.5, 1.0)  # thumbnail pixels (x, y): a smaller shift is no movement
 _BLOCK = (8, 9)  # block width, height in thumbnail pixels
@@ -153,7 +155,7 @@ def _motion(current: Array, ref: Reference) -> Motion:
     ones = _ones()
     identity = _correlation(current, reference, ones)
     in_place = _matching_blocks(current, reference, ones)
-    found = _matches(current, view)
+    found = _matches(current, view, identity)
     if not found:
         return Motion(-1.0, identity, 0.0, in_place)
     best = max(found, key=lambda m: m.similarity)
@@ -162,16 +164,24 @@ def _motion(current: Array, ref: Reference) -> Motion:
     return Motion(best.similarity, identity, blocks, in_place, best.shift, best.zoom, best.angle)
 
 
-def _matches(current: Array, view: _RefView) -> list[_Match]:
+def _matches(current: Array, view: _RefView, identity: float) -> list[_Match]:
     """The fixed candidates' displaced matches (each at its highest correlation peak); only
-    when none is good, the plain shift's next peaks and the estimated roll and zoom too."""
+    when none is good, the plain shift's next peaks and the estimated roll and zoom too.
+
+    Not when the view still correlates in place (`identity` of `_IN_PLACE` or more): the
+    further search is the costliest stage of the diagnosis, and only a view that moved
+    far (a roll or zoom no fixed candidate matches) needs it, which leaves little of the
+    view in place (-0.1 to 0.2 measured). Changed views that did not move (grain,
+    interference, a cover over part of the view, a picture in the other colour mode)
+    correlate 0.45-0.75 in place; a moved one up to about 0.6, but only when the plain
+    shift matches it well, and then the search stops anyway."""
     found = []
     for candidate in view.candidates:
         # OpenCV's phaseCorrelate windows its inputs in place: hand it copies
         (dx, dy), _ = cv2.phaseCorrelate(candidate.warped.copy(), current.copy(), _window())
         if not _still(candidate, dx, dy):
             found.append(_displaced(current, view, candidate, dx, dy))
-    if max((m.similarity for m in found), default=-1.0) >= _GOOD:
+    if max((m.similarity for m in found), default=-1.0) >= _GOOD or identity >= _IN_PLACE:
         return found
     current_spectrum = spectrum(current, _window())
     # its first movement left out: the highest peak is the first fixed candidate's, tried
