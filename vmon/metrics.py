@@ -15,7 +15,6 @@ from ~1 s to 2-6 s. Refreshing ahead of the scrape keeps it short without that.)
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from vmon import __version__
 from vmon.engine.accounting import KINDS
 from vmon.engine.fleet import CameraRuntime, Fleet
 from vmon.engine.gc_clock import GcClock
+from vmon.engine.gc_freeze import GcFreezer
 from vmon.engine.loop_watch import LAG_BUCKETS as LOOP_BUCKETS
 from vmon.engine.loop_watch import LoopStats
 from vmon.engine.scheduler import LAG_BUCKETS, Scheduler
@@ -262,6 +262,7 @@ class MetricsRenderer:
         self.gauges: dict[str, tuple[str, str, Callable[[], float]]] = {}
         self.loop: LoopStats | None = None  # the event loop's answer times, when watched
         self.gc: GcClock | None = None  # the garbage collector's time, when timed
+        self.freezer: GcFreezer | None = None  # what keeps full collections short
         # per camera: its lines as UTF-8 (encoding 25 MB of mostly-cached text per scrape
         # cost more than building the changed part)
         self._blocks: dict[str, tuple[int, tuple[object, ...], tuple[bytes, ...]]] = {}
@@ -443,7 +444,7 @@ class MetricsRenderer:
         if self.loop is not None:
             yield from _loop_part(self.loop)
         if self.gc is not None:
-            yield from _gc_part(self.gc)
+            yield from _gc_part(self.gc, self.freezer)
         yield header(
             "vmon_last_ledger_write_timestamp_seconds",
             "gauge",
@@ -464,7 +465,7 @@ def _loop_part(loop: LoopStats) -> Iterable[str]:
     yield sample(name, [], loop.stalls)
 
 
-def _gc_part(clock: GcClock) -> Iterable[str]:
+def _gc_part(clock: GcClock, freezer: GcFreezer | None) -> Iterable[str]:
     name = "vmon_gc_seconds_total"
     yield header(name, "counter", "Time Python's cyclic garbage collector ran, per generation.")
     for generation, seconds in enumerate(clock.seconds):
@@ -473,9 +474,13 @@ def _gc_part(clock: GcClock) -> Iterable[str]:
     yield header(name, "counter", "Collections of Python's cyclic garbage collector.")
     for generation, count in enumerate(clock.collections):
         yield sample(name, [("generation", str(generation))], count)
-    name = "vmon_gc_frozen_objects"
-    yield header(name, "gauge", "Objects the garbage collector no longer walks (gc.freeze).")
-    yield sample(name, [], gc.get_freeze_count())
+    if freezer is not None:  # (how many objects are frozen is not asked: it walks them all)
+        name = "vmon_gc_freezes_total"
+        yield header(name, "counter", "Times the survivors of a full collection were frozen.")
+        yield sample(name, [], freezer.freezes)
+        name = "vmon_gc_thaws_total"
+        yield header(name, "counter", "Times every frozen object was handed back to the collector.")
+        yield sample(name, [], freezer.thaws)
 
 
 def _scheduler_part(scheduler: Scheduler) -> Iterable[str]:

@@ -15,6 +15,10 @@ minute the 40 biggest allocation sites of the engine process are written to
 objects it tracks, per generation and frozen, is added to `gc-census.txt` in vmon's working
 folder, with the 30 commonest types among them (counting takes a moment of the GIL).
 
+`scrape-phases`: where a scrape's time goes inside vmon: for each `/metrics`, the build on
+the event loop (wall and the loop thread's CPU), the wait for a compression thread and the
+compression, appended to `scrape-phases.txt` in vmon's working folder.
+
 `stalls`: not a change either: vmon's event-loop watch (`vmon.engine.loop_watch`) logs at
 debug level, so each stall's warning in vmon's log is followed by what the other threads
 (ledger writer, frame grabs, picture hand-over) were running meanwhile.
@@ -28,7 +32,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-__all__ = ["EXPERIMENTS", "allocations", "gc_census", "main", "stalls"]
+__all__ = ["EXPERIMENTS", "allocations", "gc_census", "main", "scrape_phases", "stalls"]
 
 ALLOCATIONS_EVERY = 60.0
 
@@ -72,6 +76,48 @@ def _write_census(path: Path = Path("gc-census.txt")) -> None:
             out.write("\n".join(lines) + "\n")
 
 
+def scrape_phases(path: Path = Path("scrape-phases.txt")) -> None:
+    """Patch the renderer and the compression to time each scrape's phases."""
+    import asyncio
+    import zlib
+
+    from vmon.metrics import MetricsRenderer
+    from vmon.web import app, encoding
+
+    render = MetricsRenderer.render
+
+    def timed_render(self: MetricsRenderer) -> bytes:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        body = render(self)
+        built = f"build {time.perf_counter() - wall:.3f} s (cpu {time.thread_time() - cpu:.3f})"
+        with path.open("a", encoding="utf-8") as out:
+            out.write(f"{time.strftime('%H:%M:%S')} {built}")
+        return body
+
+    async def timed_negotiated(body: bytes, accept: str | None) -> tuple[bytes, dict[str, str]]:
+        asked = time.perf_counter()
+        phases: dict[str, float] = {}
+
+        def compress() -> bytes:
+            phases["began"] = time.perf_counter()
+            packed = zlib.compress(body, encoding.GZIP_LEVEL, 31)
+            phases["done"] = time.perf_counter()
+            return packed
+
+        packed = await asyncio.to_thread(compress)
+        back = time.perf_counter()
+        with path.open("a", encoding="utf-8") as out:
+            out.write(
+                f", thread wait {phases['began'] - asked:.3f} s, compress "
+                f"{phases['done'] - phases['began']:.3f} s, back on the loop "
+                f"{back - phases['done']:.3f} s\n"
+            )
+        return packed, {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
+
+    MetricsRenderer.render = timed_render  # type: ignore[method-assign]
+    app.negotiated = timed_negotiated  # type: ignore[assignment]
+
+
 def stalls() -> None:
     """Log the event-loop watch at debug level: other threads' stacks during each stall."""
     import logging
@@ -82,6 +128,7 @@ def stalls() -> None:
 EXPERIMENTS = {
     "allocations": allocations,
     "gc-census": gc_census,
+    "scrape-phases": scrape_phases,
     "stalls": stalls,
 }
 

@@ -149,7 +149,7 @@ def _gc_figures(first: Scrape, last: Scrape) -> dict[str, float]:
     return {
         "gc_full_collections": count,
         "gc_full_mean_seconds": seconds / count,
-        "gc_frozen_objects": last.find("vmon_gc_frozen_objects"),
+        "gc_freezes": last.find("vmon_gc_freezes_total") - first.find("vmon_gc_freezes_total"),
     }
 
 
@@ -324,7 +324,7 @@ def markdown(figures: RunFigures) -> str:
         lines.append(
             f"Full garbage collections: {s['gc_full_collections']:.0f}, "
             f"{s['gc_full_mean_seconds']:.3f} s each on average; "
-            f"{s['gc_frozen_objects']:,.0f} objects frozen at the end."
+            f"{s['gc_freezes']:.0f} of them froze their survivors."
         )
     failures = {k: v for k, v in figures.runs.items() if k.startswith("failures") and v}
     lines.append(

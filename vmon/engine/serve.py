@@ -82,6 +82,7 @@ async def serve(
     freezer.install()  # collects what start-up built, once, before the loop is watched
     watch = LoopWatch(loop, gc_clock=collector)
     monitor.metrics.loop, monitor.metrics.gc = watch.stats, collector
+    monitor.metrics.freezer = freezer
     watch.start()
     serving = asyncio.create_task(server.serve())
     trimming = asyncio.create_task(keep_trimmed())
