@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from vmon import __version__
@@ -340,15 +342,23 @@ class MetricsRenderer:
         self._blocks[camera.spec.id] = (camera.version, sources, block)
         return block
 
-    def _camera_part(self) -> Iterable[bytes]:
+    def _camera_part(self) -> list[bytes]:
         cameras = list(self.fleet.cameras.values())
-        blocks = [self._camera_block(c) for c in cameras]
+        kept = self._blocks
+        blocks = [  # the kept block when current, without a call per camera
+            cached[2]
+            if (cached := kept.get(c.spec.id)) is not None and cached[0] == c.version
+            else self._camera_block(c)
+            for c in cameras
+        ]
         if len(self._blocks) > len(cameras):  # forget removed cameras
             keep = {c.spec.id for c in cameras}
             self._blocks = {k: v for k, v in self._blocks.items() if k in keep}
+        parts = []
         for index, family in enumerate(CAMERA_FAMILIES):
-            yield header(family.name, family.kind, family.help).encode()
-            yield from (block[index] for block in blocks)
+            parts.append(header(family.name, family.kind, family.help).encode())
+            parts.extend(map(itemgetter(index), blocks))
+        return parts
 
     def _counter_block(
         self, camera: str, seconds: dict[str, float], stamp: float
@@ -364,17 +374,22 @@ class MetricsRenderer:
         self._counters[camera] = (stamp, block)
         return block
 
-    def _counter_part(self) -> Iterable[bytes]:
+    def _counter_part(self) -> list[bytes]:
         accounting = self.fleet.accounting
         stamps = {cid: c.accounted_until for cid, c in self.fleet.cameras.items()}
-        blocks = [
-            self._counter_block(cid, seconds, stamps.get(cid, -1.0))
+        kept = self._counters
+        blocks = [  # the kept block when current, without a call per camera
+            cached[1]
+            if (cached := kept.get(cid)) is not None and cached[0] == stamps.get(cid, -1.0)
+            else self._counter_block(cid, seconds, stamps.get(cid, -1.0))
             for cid, seconds in accounting.camera.items()
         ]
+        parts = []
         for index, kind in enumerate(CAMERA_COUNTERS):
             name = f"vmon_camera_{kind}_seconds_total"
-            yield header(name, "counter", f"Camera-seconds counted as {kind}.").encode()
-            yield from (block[index] for block in blocks)
+            parts.append(header(name, "counter", f"Camera-seconds counted as {kind}.").encode())
+            parts.extend(map(itemgetter(index), blocks))
+        return parts
 
     def _registry_part(self) -> Iterable[str]:
         yield header("vmon_unit_info", "gauge", "One series per owner unit.")
@@ -413,10 +428,9 @@ class MetricsRenderer:
             yield header(name, "counter", f"Camera-seconds counted as {kind}, per unit and class.")
             for (unit, camera_class), seconds in units:
                 yield sample(name, [("unit", unit), ("class", camera_class)], seconds[kind])
-        counts: dict[tuple[str, str, str], int] = {}
-        for camera in self.fleet.cameras.values():
-            key = (*camera.placement, camera.state.value)
-            counts[key] = counts.get(key, 0) + 1
+        counts = Counter(  # `_value_`: `.value` is a descriptor call, per camera per scrape
+            (c.spec.unit, c.spec.camera_class, c.state._value_) for c in self.fleet.cameras.values()
+        )
         yield header("vmon_unit_cameras", "gauge", "Cameras per state now.")
         for (unit, camera_class, state), count in sorted(counts.items()):
             yield sample(
