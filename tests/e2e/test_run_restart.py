@@ -171,6 +171,9 @@ async def test_metrics_shape_is_golden_and_promtool_clean(
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     await _assert_gzip_when_asked(f"http://127.0.0.1:{process.port}/metrics")
+    log = (process.config.parent / "vmon.log").read_text(encoding="utf-8", errors="replace")
+    assert "ledger recovered" in log  # vmon's own INFO lines are there,
+    assert "Running job" not in log  # not a line per scheduled job run (20 a second)
     freezes = re.search(r"^vmon_gc_freezes_total (\S+)$", text, re.MULTILINE)
     assert freezes and float(freezes[1]) >= 1  # start-up's objects left the collector's walk
     shape = metrics_shape(text)
