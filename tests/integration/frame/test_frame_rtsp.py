@@ -117,7 +117,7 @@ async def test_a_stream_without_keyframes_has_no_frame(
 ) -> None:
     outcome = await run_probe(frame_probe, 3.0, rtsp_url=rtsp_sim.url("/nokey"))
     assert outcome.error is not None and outcome.error.reason is Reason.NO_FRAME
-    assert outcome.seconds <= 3.0
+    assert outcome.seconds <= 3.0 + 0.2  # gives up at its deadline (CI at a51055a: 3.003 s)
 
 
 async def test_a_stream_that_stalls_after_its_first_frame_still_gives_that_frame(

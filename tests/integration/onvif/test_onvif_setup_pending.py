@@ -163,7 +163,12 @@ async def test_cold_start_burst_never_fails_a_camera_for_the_setup_queue(
     probe = OnvifProbe(setup_concurrency=1, setup_retry_seconds=0.1, setup_retry_max_seconds=0.2)
     await probe.prepare()
     try:
-        devices = [await fleet.add(settings(serial=f"BURST{i:03d}")) for i in range(100)]
+        # each answer 10 ms late: a setup (several calls) takes 40 ms or more however fast
+        # the machine, so one slot cannot set up a hundred cameras within the first round
+        devices = [
+            await fleet.add(settings(serial=f"BURST{i:03d}", delay_seconds=0.01))
+            for i in range(100)
+        ]
         outcomes: list[list[str]] = []
         pending = devices
         while pending and len(outcomes) < 20:
