@@ -119,16 +119,20 @@ def _scrape_figures(scrapes: list[Scrape]) -> dict[str, float]:
     }
 
 
+def _delta(first: Scrape, last: Scrape, name: str, **labels: str) -> float:
+    """How much a counter grew between two scrapes."""
+    return last.find(name, **labels) - first.find(name, **labels)
+
+
 def _loop_figures(first: Scrape, last: Scrape) -> dict[str, float]:
     """The event loop's answers over the window (`vmon_event_loop_lag_seconds`)."""
-
-    def delta(name: str, **labels: str) -> float:
-        return last.find(name, **labels) - first.find(name, **labels)
-
-    asked = delta("vmon_event_loop_lag_seconds_count")
+    asked = _delta(first, last, "vmon_event_loop_lag_seconds_count")
     if not asked:
         return {}
-    within = {le: delta("vmon_event_loop_lag_seconds_bucket", le=le) for le in ("0.1", "0.5", "1")}
+    within = {
+        le: _delta(first, last, "vmon_event_loop_lag_seconds_bucket", le=le)
+        for le in ("0.1", "0.5", "1")
+    }
     return {
         "loop_asked": asked,
         "loop_within_0.1_share": within["0.1"] / asked,
@@ -139,17 +143,14 @@ def _loop_figures(first: Scrape, last: Scrape) -> dict[str, float]:
 
 def _gc_figures(first: Scrape, last: Scrape) -> dict[str, float]:
     """Full collections of the garbage collector over the window (`vmon_gc_*`)."""
-    full = {"generation": "2"}
-    count = last.find("vmon_gc_collections_total", **full)
-    count -= first.find("vmon_gc_collections_total", **full)
+    count = _delta(first, last, "vmon_gc_collections_total", generation="2")
     if not count:
         return {}
-    seconds = last.find("vmon_gc_seconds_total", **full)
-    seconds -= first.find("vmon_gc_seconds_total", **full)
     return {
         "gc_full_collections": count,
-        "gc_full_mean_seconds": seconds / count,
-        "gc_freezes": last.find("vmon_gc_freezes_total") - first.find("vmon_gc_freezes_total"),
+        "gc_full_mean_seconds": _delta(first, last, "vmon_gc_seconds_total", generation="2")
+        / count,
+        "gc_freezes": _delta(first, last, "vmon_gc_freezes_total"),
     }
 
 
