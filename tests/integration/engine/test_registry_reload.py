@@ -61,4 +61,18 @@ def test_a_full_read_still_happens_on_its_period(migrated_engine: sa.Engine) -> 
     _seed(migrated_engine)
     source = RegistrySource(migrated_engine, Settings(), full_reload_seconds=0)
     assert source.if_changed() is not None
-    assert source.if_changed() is not None  # edits made behind vmon's back are caught too
+    with migrated_engine.begin() as conn:  # behind vmon's back: `updated_at` stays
+        conn.execute(sa.text("UPDATE camera SET name = '手工改名' WHERE name = '点位1'"))
+    edited = source.if_changed()
+    assert edited is not None and "手工改名" in {c.name for c in edited.cameras}
+
+
+def test_a_periodic_read_that_finds_nothing_new_hands_nothing_on(
+    migrated_engine: sa.Engine,
+) -> None:
+    _seed(migrated_engine)
+    source = RegistrySource(migrated_engine, Settings(), full_reload_seconds=0)
+    first = source.if_changed()
+    assert first is not None
+    assert source.if_changed() is None  # read in full, equal to the last: the engine is spared
+    assert source() == first
