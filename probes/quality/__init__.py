@@ -15,7 +15,7 @@ from probes.quality.diagnose import Diagnoser, arbitrate, diagnose
 from probes.quality.errors import ImageError
 from probes.quality.evidence import FAULTS, Evidence, Verdict, thumbnail_jpeg
 from probes.quality.thresholds import DiagnosticsConfig, Thresholds, merge
-from probes.quality.work import WORK_WIDTH, Work, prepare
+from probes.quality.work import WORK_WIDTH, Work, prepare, to_width
 
 __all__ = [
     "CHECKS",
@@ -44,4 +44,5 @@ __all__ = [
     "signature",
     "sun_elevation",
     "thumbnail_jpeg",
+    "to_width",
 ]

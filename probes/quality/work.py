@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from probes.quality.decode import as_bgr
 
-__all__ = ["SMALL_WIDTH", "THUMB_SIZE", "WORK_WIDTH", "Array", "Work", "prepare"]
+__all__ = ["SMALL_WIDTH", "THUMB_SIZE", "WORK_WIDTH", "Array", "Work", "prepare", "to_width"]
 
 Array = NDArray[Any]
 WORK_WIDTH = 480
@@ -26,7 +26,9 @@ THUMB_SIZE = (64, 36)  # width, height of the baseline thumbnail, whatever the a
 T = TypeVar("T")
 
 
-def _resize(image: Array, width: int) -> Array:
+def to_width(image: Array, width: int) -> Array:
+    """`image` resized to `width` pixels wide, keeping its aspect ratio (area averaging when
+    shrinking); the image itself when it is that wide already."""
     h, w = image.shape[:2]
     height = max(2, round(width * h / w))
     if (w, h) == (width, height):
@@ -45,7 +47,7 @@ class Work:
 
     def __init__(self, bgr: Array, source_size: tuple[int, int] | None = None) -> None:
         self.source_size = source_size or (int(bgr.shape[1]), int(bgr.shape[0]))
-        self.bgr: Array = _resize(bgr, WORK_WIDTH)
+        self.bgr: Array = to_width(bgr, WORK_WIDTH)
         self.gray: Array = cv2.cvtColor(self.bgr, cv2.COLOR_BGR2GRAY)
         self._memo: dict[str, Any] = {}
 

@@ -16,8 +16,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import cv2
-
 from probes.quality import (
     WORK_WIDTH,
     Baseline,
@@ -30,6 +28,7 @@ from probes.quality import (
     as_bgr,
     prepare,
     signature,
+    to_width,
 )
 from vmon.engine.baselines import BaselineKeeper
 from vmon.engine.fleet import CameraSpec
@@ -72,11 +71,7 @@ def shrink(frame: Any) -> Any:
     only copying a few hundred KB.
     """
     bgr = as_bgr(frame)
-    height, width = bgr.shape[:2]
-    if width < 2 * WORK_WIDTH:
-        return bgr
-    size = (WORK_WIDTH, max(2, round(WORK_WIDTH * height / width)))
-    return cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    return bgr if bgr.shape[1] < 2 * WORK_WIDTH else to_width(bgr, WORK_WIDTH)
 
 
 class PictureJudge:
