@@ -203,6 +203,8 @@ def _compare(work: Work, ref: Reference) -> Comparison:
 _GRAY_REFERENCE = 1.5  # mean chroma under which a reference is an infrared (grayscale) one
 _OTHER_MODE = 1000.0  # distance of a picture from a reference in the other colour mode
 _NIGHT_GRAIN = 0.9  # share of the night's noise a colour picture at night has at least
+_NIGHT_GRAIN_MAX = 5.0  # ... and at most: a stuck IR-cut filter's pictures measured 1.1-2.9x
+# the infrared pictures' noise, snow by day 8.6-13x (bench/diagnostics, tests/unit/quality)
 _NOISE_WEIGHT = 8.0  # likeness units per unit of log-noise difference
 
 
@@ -214,7 +216,9 @@ def likeness(work: Work, ref: Reference) -> float:
     The colour mode decides first: a camera in infrared mode sends no colour at all, so a
     grayscale picture is not like a colour reference, and a colour picture is not like an
     infrared (grayscale) reference unless it is as grainy as that reference's pictures (an
-    IR-cut filter stuck at night gives a dark colour picture at the night's high gain)."""
+    IR-cut filter stuck at night gives a dark colour picture at the night's high gain). When
+    its grain is the night's, its colour is that fault, not a sign of the hour: the
+    saturation is left out (far grainier, it is snow, and judged on everything)."""
     level = float(np.abs(work.thumb - ref.thumb).mean())
     stats, sat = ref.stats, chroma(work).saturation
     noise = noise_sigma(work)
@@ -223,6 +227,9 @@ def likeness(work: Work, ref: Reference) -> float:
     gray_ref = stats["saturation"] < _GRAY_REFERENCE
     if is_grayscale(work) and not gray_ref:
         return distance + _OTHER_MODE
-    if gray_ref and not is_grayscale(work) and noise < _NIGHT_GRAIN * stats["noise"]:
-        return distance + _OTHER_MODE
+    if gray_ref and not is_grayscale(work):
+        if noise < _NIGHT_GRAIN * stats["noise"]:
+            return distance + _OTHER_MODE
+        if noise <= _NIGHT_GRAIN_MAX * stats["noise"]:
+            return level + grain
     return distance

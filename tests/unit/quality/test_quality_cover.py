@@ -10,7 +10,7 @@ from probes.quality import Baseline, Verdict, arbitrate, diagnose, prepare, sign
 from probes.quality.compare import compare
 from vmon.sim import scenes
 
-from .conftest import MIDNIGHT, NANJING, NOON, H, W, jpeg_frame
+from .conftest import MIDNIGHT, NANJING, NOON, SEEDS, H, W, jpeg_frame
 
 STREET = 1
 
@@ -142,13 +142,20 @@ def test_without_coordinates_a_bright_grayscale_cover_is_night(
     assert "occlusion" in evidence.faults, evidence.to_dict()
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("t", [100.0, 130.0, 400.0])
 def test_a_stuck_ir_cut_at_night_stays_night_without_coordinates(
-    baselines: dict[int, Baseline],
+    baselines: dict[int, Baseline], seed: int, t: float
 ) -> None:
-    """A colour picture at night has the night's gain: grainy, so still judged at night."""
-    img = scenes.scene("ir_cut_night", seed=STREET, width=W, height=H, t=100.0)
-    evidence = diagnose(jpeg_frame(img), baseline=baselines[STREET])
+    """A colour picture at night has the night's gain: grainy, so still judged at night.
+    Its colour is the fault, not a sign of day (it once decided the street at t=130)."""
+    img = scenes.scene("ir_cut_night", seed=seed, width=W, height=H, t=t)
+    evidence = diagnose(jpeg_frame(img), baseline=baselines[seed])
     assert evidence.day_night == "night"
+
+
+def test_a_stuck_ir_cut_at_night_is_found_by_the_sun(baselines: dict[int, Baseline]) -> None:
+    img = scenes.scene("ir_cut_night", seed=STREET, width=W, height=H, t=100.0)
     located = diagnose(
         jpeg_frame(img), baseline=baselines[STREET], lat=NANJING[0], lon=NANJING[1], when=MIDNIGHT
     )
