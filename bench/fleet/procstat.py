@@ -40,11 +40,13 @@ class ProcSample:
 
 @dataclass(frozen=True)
 class SystemSample:
-    """The whole machine: busy and total CPU seconds (all cores), 1-minute load average."""
+    """The whole machine: busy and total CPU seconds (all cores), 1-minute load average,
+    CPU seconds stolen by the hypervisor."""
 
     busy_seconds: float
     total_seconds: float
     load1: float
+    stolen_seconds: float = 0.0  # by the hypervisor for other guests: counted in busy
 
 
 def _stat_fields(pid: int) -> list[str]:
@@ -118,7 +120,7 @@ def read_system() -> SystemSample:
     idle = ticks[3] + ticks[4]  # idle + iowait
     total = sum(ticks[:8])  # guest time is already counted in user
     load1 = float((_PROC / "loadavg").read_text().split()[0])
-    return SystemSample((total - idle) / _TICK, total / _TICK, load1)
+    return SystemSample((total - idle) / _TICK, total / _TICK, load1, ticks[7] / _TICK)
 
 
 @dataclass(frozen=True)

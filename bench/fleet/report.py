@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench.fleet.ontime import KindLoad, KindTiming, kind_timing
-from bench.fleet.procstat import ProcSample, Sampler
+from bench.fleet.procstat import Sampler
 from bench.fleet.scrape import Scrape
 
 __all__ = ["ProcessFigures", "RunFigures", "markdown", "process_figures", "run_figures"]
@@ -55,12 +55,13 @@ def _percent(cpu: float, seconds: float) -> float:
     return 100.0 * cpu / seconds if seconds > 0 else math.nan
 
 
-def _peak_minute(times: list[float], readings: list[ProcSample]) -> float:
+def _peak_minute(times: list[float], seconds: list[float]) -> float:
+    """The highest percent of one core over any minute, from cumulative CPU `seconds`."""
     best = 0.0
-    for i, (t0, r0) in enumerate(zip(times, readings, strict=True)):
-        for t1, r1 in zip(times[i + 1 :], readings[i + 1 :], strict=True):
+    for i, (t0, s0) in enumerate(zip(times, seconds, strict=True)):
+        for t1, s1 in zip(times[i + 1 :], seconds[i + 1 :], strict=True):
             if t1 - t0 >= 60.0:
-                best = max(best, _percent(r1.cpu_seconds - r0.cpu_seconds, t1 - t0))
+                best = max(best, _percent(s1 - s0, t1 - t0))
                 break
     return best
 
@@ -80,7 +81,7 @@ def process_figures(sampler: Sampler, name: str) -> ProcessFigures | None:
         cpu_percent_second_half=_percent(
             readings[-1].cpu_seconds - readings[middle].cpu_seconds, times[-1] - times[middle]
         ),
-        cpu_percent_peak_minute=_peak_minute(times, readings),
+        cpu_percent_peak_minute=_peak_minute(times, [r.cpu_seconds for r in readings]),
         peak_rss_bytes=max(max(s.hwm_bytes, s.rss_bytes) for s in readings),
         end_rss_bytes=readings[-1].rss_bytes,
     )
@@ -95,6 +96,12 @@ def _machine(sampler: Sampler) -> dict[str, float]:
         "cores_busy": busy / (sampler.times[-1] - sampler.times[0]),
         "load1_mean": statistics.fmean(s.load1 for s in sampler.system),
         "load1_max": max(s.load1 for s in sampler.system),
+        "cores_stolen": (last.stolen_seconds - first.stolen_seconds)
+        / (sampler.times[-1] - sampler.times[0]),
+        "cores_stolen_peak_minute": _peak_minute(
+            sampler.times, [s.stolen_seconds for s in sampler.system]
+        )
+        / 100.0,
     }
 
 
@@ -304,7 +311,9 @@ def markdown(figures: RunFigures) -> str:
         *_process_rows(figures),
         "",
         f"Machine (2 cores, shared): {mach['cores_busy']:.2f} cores busy on average, load "
-        f"average {mach['load1_mean']:.1f} (max {mach['load1_max']:.1f}).",
+        f"average {mach['load1_mean']:.1f} (max {mach['load1_max']:.1f}); CPU taken by the "
+        f"host (steal) {mach.get('cores_stolen', math.nan):.2f} cores on average, "
+        f"{mach.get('cores_stolen_peak_minute', math.nan):.2f} in the worst minute.",
         "",
     ]
     if "p50_seconds" in s:

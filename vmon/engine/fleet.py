@@ -130,10 +130,11 @@ class Fleet:
             if runtime is None:
                 self.cameras[spec.id] = CameraRuntime(spec=spec, since=now, accounted_until=now)
                 self.pending.append(StateChange(spec.id, State.UNKNOWN, Cause.NONE, now))
-            elif runtime.spec != spec:
-                self._account(runtime, now)  # time so far belongs to the old placement
-                runtime.spec = spec
-                runtime.version += 1
+            else:
+                if runtime.spec != spec:
+                    self._account(runtime, now)  # time so far belongs to the old placement
+                    runtime.version += 1
+                runtime.spec = spec  # even if equal: the old copy is freed, the loader may keep this one
 
     def sync_devices(self, specs: Iterable[DeviceSpec]) -> None:
         """Bring the device set in line with the registry."""

@@ -120,8 +120,9 @@ class RegistrySource:
     `if_changed()` is what the engine polls: reading 100,000 cameras into specs costs seconds
     of CPU, so it first compares a cheap fingerprint of the registry tables and reads only
     when it moved. A full read also happens every `full_reload_seconds` (edits made around
-    vmon's own commands, rotated credential files); it is handed on only if it differs from
-    the last one, so the engine does not re-apply an unchanged registry on its event loop.
+    vmon's own commands, rotated credential files). A snapshot is handed on only if it
+    differs from the last one, so the engine does not re-apply an unchanged registry on its
+    event loop (an edit of a field the engine does not use changes nothing).
     """
 
     def __init__(
@@ -135,7 +136,7 @@ class RegistrySource:
         self.full_reload_seconds = full_reload_seconds
         self._credentials: dict[str, Credentials | None] = {}
         self._seen: tuple[Any, ...] | None = None
-        self._last: RegistrySnapshot | None = None  # compared with, after a timed reload
+        self._last: RegistrySnapshot | None = None  # the last one handed on
         self._loaded_at = -math.inf
         self.shard = settings.engine.shard_spec
 
@@ -148,9 +149,11 @@ class RegistrySource:
         if due:
             self._credentials.clear()
         snapshot = self()
-        unchanged = mark == self._seen and snapshot == self._last
-        self._seen, self._loaded_at, self._last = mark, time.monotonic(), snapshot
-        return None if unchanged else snapshot
+        self._seen, self._loaded_at = mark, time.monotonic()
+        if snapshot == self._last:
+            return None  # and the last one is kept: the engine holds its very objects
+        self._last = snapshot
+        return snapshot
 
     def fingerprint(self) -> tuple[Any, ...]:
         """Changes whenever a camera or device is added, removed or written through vmon,

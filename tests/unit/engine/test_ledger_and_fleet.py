@@ -124,3 +124,15 @@ def test_a_result_observed_after_a_flush_takes_effect_at_the_flush(tmp_path: Pat
     ]
     assert all(r.ended_at is None or r.ended_at >= r.started_at for r in rows)
     assert fleet.accounting.camera["c1"]["intact"] == 90.0
+
+
+def test_an_equal_spec_is_taken_in_without_a_change() -> None:
+    fleet = Fleet(HealthConfig())
+    fleet.sync_cameras([cam("c1")], now=0.0)
+    runtime = fleet.cameras["c1"]
+    version, reread = runtime.version, cam("c1")
+    fleet.sync_cameras([reread], now=10.0)
+    assert runtime.spec is reread  # the old copy is not kept beside the loader's
+    assert runtime.version == version and fleet.accounting.camera["c1"]["observed"] == 0.0
+    fleet.sync_cameras([cam("c1", upstream="sw1")], now=20.0)
+    assert runtime.version == version + 1 and runtime.spec.upstream == "sw1"
