@@ -158,6 +158,12 @@ def _gc_figures(first: Scrape, last: Scrape) -> dict[str, float]:
         "gc_full_mean_seconds": _delta(first, last, "vmon_gc_seconds_total", generation="2")
         / count,
         "gc_freezes": _delta(first, last, "vmon_gc_freezes_total"),
+        "gc_young_collections": sum(
+            _delta(first, last, "vmon_gc_collections_total", generation=g) for g in "01"
+        ),
+        "gc_young_seconds": sum(
+            _delta(first, last, "vmon_gc_seconds_total", generation=g) for g in "01"
+        ),
     }
 
 
@@ -334,7 +340,9 @@ def markdown(figures: RunFigures) -> str:
         lines.append(
             f"Full garbage collections: {s['gc_full_collections']:.0f}, "
             f"{s['gc_full_mean_seconds']:.3f} s each on average; "
-            f"{s['gc_freezes']:.0f} of them froze their survivors."
+            f"{s['gc_freezes']:.0f} of them froze their survivors. Young collections: "
+            f"{s.get('gc_young_collections', math.nan):,.0f}, "
+            f"{s.get('gc_young_seconds', math.nan):.1f} s in all."
         )
     failures = {k: v for k, v in figures.runs.items() if k.startswith("failures") and v}
     lines.append(

@@ -134,7 +134,7 @@ class Fleet:
                 if runtime.spec != spec:
                     self._account(runtime, now)  # time so far belongs to the old placement
                     runtime.version += 1
-                runtime.spec = spec  # even if equal: the old copy is freed, the loader may keep this one
+                runtime.spec = spec  # even if equal: the loader may keep this copy, not ours
 
     def sync_devices(self, specs: Iterable[DeviceSpec]) -> None:
         """Bring the device set in line with the registry."""

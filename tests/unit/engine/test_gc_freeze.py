@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from vmon.engine.gc_freeze import GcFreezer
+from vmon.engine.gc_freeze import THRESHOLDS, GcFreezer
 
 
 class Node:
@@ -85,8 +85,11 @@ def test_a_thaw_hands_frozen_garbage_back_to_the_collector(
 
 
 def test_removed_freezer_leaves_nothing_frozen(freezer: GcFreezer) -> None:
+    before = gc.get_threshold()
     freezer.install()
+    assert gc.get_threshold() == THRESHOLDS != before  # young collections less often
     freezer.remove()
     assert gc.get_freeze_count() == 0 and freezer not in gc.callbacks
+    assert gc.get_threshold() == before
     gc.collect()
     assert freezer.freezes == 1
