@@ -18,12 +18,13 @@ to the collector for one full walk.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["THRESHOLDS", "GcFreezer"]
+__all__ = ["THRESHOLDS", "GcFreezer", "collector_paused"]
 
 OLDEST = 2
 THAW_EVERY = 6 * 3600.0
@@ -77,3 +78,21 @@ class GcFreezer:
             gc.callbacks.remove(self)
             gc.set_threshold(*self._thresholds)
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection inside: for a burst of allocations that are either kept or all
+    dropped together (a registry snapshot of 10^4 cameras is some 300,000 objects; a full
+    collection in the middle of building one walked them all, 0.7 s with the GIL held).
+
+    The collector is process-wide: other threads' allocations are not collected meanwhile
+    either, so keep the block short. Nested or concurrent use leaves it enabled at the end.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

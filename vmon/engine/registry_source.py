@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from probes.base import Credentials, Target
 from vmon.config import ConfigError, Settings, SnmpAuthConfig
 from vmon.engine.fleet import CameraSpec, DeviceSpec
+from vmon.engine.gc_freeze import collector_paused
 from vmon.engine.media import FROM_ONVIF
 from vmon.engine.service import RegistrySnapshot
 from vmon.engine.shards import Shard
@@ -148,10 +149,11 @@ class RegistrySource:
             return None
         if due:
             self._credentials.clear()
-        snapshot = self()
-        self._seen, self._loaded_at = mark, time.monotonic()
-        if snapshot == self._last:
-            return None  # and the last one is kept: the engine holds its very objects
+        with collector_paused():
+            snapshot = self()
+            self._seen, self._loaded_at = mark, time.monotonic()
+            if snapshot == self._last:
+                return None  # and the last one is kept: the engine holds its very objects
         self._last = snapshot
         return snapshot
 

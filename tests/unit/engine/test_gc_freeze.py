@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from vmon.engine.gc_freeze import THRESHOLDS, GcFreezer
+from vmon.engine.gc_freeze import THRESHOLDS, GcFreezer, collector_paused
 
 
 class Node:
@@ -93,3 +93,20 @@ def test_removed_freezer_leaves_nothing_frozen(freezer: GcFreezer) -> None:
     assert gc.get_threshold() == before
     gc.collect()
     assert freezer.freezes == 1
+
+
+def test_a_paused_collector_collects_nothing_and_resumes() -> None:
+    with collector_paused():
+        assert not gc.isenabled()
+        before = gc.get_stats()[0]["collections"]
+        garbage = [[] for _ in range(50_000)]  # far past the young threshold
+        assert gc.get_stats()[0]["collections"] == before
+        del garbage
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
