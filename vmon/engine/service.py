@@ -174,15 +174,12 @@ class Monitor:
 
     def _pictures_to_forget(self, cameras: list[CameraSpec]) -> list[str]:
         """Cameras removed, or whose class or place changed (their thresholds or sun did)."""
-        wanted = {spec.id: spec for spec in cameras}
-        gone = []
-        for camera_id, runtime in self.fleet.cameras.items():
-            spec = wanted.get(camera_id)
-            if spec is None or (
-                spec != runtime.spec and camera_key(spec) != camera_key(runtime.spec)
-            ):
-                gone.append(camera_id)
-        return gone
+        wanted = {spec.id: camera_key(spec) for spec in cameras}
+        return [
+            camera_id
+            for camera_id, runtime in self.fleet.cameras.items()
+            if wanted.get(camera_id) != camera_key(runtime.spec)
+        ]
 
     def _interval(self, spec: CameraSpec | DeviceSpec, kind: str) -> float:
         if kind in spec.intervals:
