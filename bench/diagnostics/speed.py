@@ -11,7 +11,8 @@ For the same in-memory 1080p JPEG snapshots, in the same run, alternating round 
 
 Each on one core (one process, `cv2.setNumThreads(1)`) and on two cores (two worker
 processes, one OpenCV thread each). Rates are frames per second of wall-clock time and of
-CPU time (the machine is shared, so CPU time is the steadier comparison). Measures only.
+CPU time (the machine is shared, so CPU time is the steadier comparison), and the ratio of
+each round's back-to-back pair. Measures only.
 """
 
 from __future__ import annotations
@@ -142,6 +143,20 @@ def measure(files: list[bytes], rounds: int) -> dict[str, dict[str, float]]:
             "wall_fps": n / statistics.median(v[0] for v in values),
             "cpu_fps": n * cores / statistics.median(v[1] for v in values),
         }
+    for cores in (1, 2):
+        out[f"paired{cores}"] = _paired(samples[f"ref{cores}"], samples[f"vmon{cores}"])
+    return out
+
+
+def _paired(ref: list[tuple[float, float]], ours: list[tuple[float, float]]) -> dict[str, float]:
+    """Per clock: the rate ratio (reference time over vmon's) of each round, whose two
+    runs were back to back: median, least and most. The host's speed drifts by up to 1.5x
+    within minutes, which a ratio of separate medians mixes in; a round's pair shares it."""
+    out: dict[str, float] = {}
+    for i, clock in enumerate(("wall", "cpu")):
+        ratios = [r[i] / o[i] for r, o in zip(ref, ours, strict=True)]
+        out |= {f"{clock}_median": statistics.median(ratios)}
+        out |= {f"{clock}_min": min(ratios), f"{clock}_max": max(ratios)}
     return out
 
 
@@ -218,14 +233,20 @@ def report(result: dict[str, dict[str, float]] | None, parts: dict[str, float]) 
     lines = []
     if result is not None:
         lines += [
-            "| cores | imdecode only (fps) | vmon decode + diagnosis (fps) | ratio |",
-            "| ---: | ---: | ---: | ---: |",
+            "| cores | imdecode only (fps) | vmon decode + diagnosis (fps) | ratio "
+            "| ratio per round: median (least-most) |",
+            "| ---: | ---: | ---: | ---: | ---: |",
         ]
         for cores in (1, 2):
             ref, ours = result[f"ref{cores}"], result[f"vmon{cores}"]
+            paired = result[f"paired{cores}"]
             for clock in ("wall", "cpu"):
                 r, o = ref[f"{clock}_fps"], ours[f"{clock}_fps"]
-                lines.append(f"| {cores} ({clock} clock) | {r:.1f} | {o:.1f} | {o / r:.2f} |")
+                low, mid, high = (paired[f"{clock}_{k}"] for k in ("min", "median", "max"))
+                lines.append(
+                    f"| {cores} ({clock} clock) | {r:.1f} | {o:.1f} | {o / r:.2f} "
+                    f"| {mid:.2f} ({low:.2f}-{high:.2f}) |"
+                )
         lines.append("")
     lines += ["| part (one core, CPU ms per frame) | ms |", "| --- | ---: |"]
     lines += [f"| {k} | {v:.2f} |" for k, v in parts.items()]

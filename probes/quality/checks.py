@@ -20,7 +20,6 @@ Scores and their meaning:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -45,14 +44,20 @@ __all__ = ["CHECKS", "Check"]
 Check = Callable[[Work, Context], Verdict]
 
 
-@functools.lru_cache(maxsize=256)
-def _dumped(limits: BaseModel) -> dict[str, Any]:
-    return limits.model_dump()
+_DUMPED: dict[int, tuple[BaseModel, dict[str, Any]]] = {}
+_MAX_DUMPED = 4096  # limits objects: 12 per class and per camera with its own overrides
 
 
 def _dump(limits: BaseModel) -> dict[str, Any]:
-    """A check's limits as a dict for its `Verdict` (the models are frozen: dumped once)."""
-    return dict(_dumped(limits))
+    """A check's limits as a dict for its `Verdict`. The models are frozen, so each is
+    dumped once; found by identity (hashing a model hashes all its fields, every time).
+    The entry keeps the model alive, so its id cannot be reused while cached."""
+    kept = _DUMPED.get(id(limits))
+    if kept is None or kept[0] is not limits:
+        if len(_DUMPED) >= _MAX_DUMPED:
+            _DUMPED.clear()
+        kept = _DUMPED[id(limits)] = (limits, limits.model_dump())
+    return dict(kept[1])
 
 
 def _not_judged(fault: str, ctx: Context, why: float = 0.0) -> Verdict:

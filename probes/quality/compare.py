@@ -166,10 +166,12 @@ def _exposure(current: Array, levels: Array, cells: _RefCells, in_place: Array) 
     Else by the ratio of the whole pictures' medians."""
     if np.count_nonzero(in_place) >= _ANCHOR_CELLS:
         x, y = levels[in_place].astype(np.float64), cells.levels[in_place].astype(np.float64)
-        spread = float(x.var())
-        gain = float(((x - x.mean()) * (y - y.mean())).mean()) / spread if spread > 1.0 else 1.0
+        mean_x, mean_y = float(x.mean()), float(y.mean())
+        dx, dy = x - mean_x, y - mean_y  # (products, not numpy's var and mean: small arrays)
+        spread = float(dx @ dx) / len(x)
+        gain = float(dx @ dy) / len(x) / spread if spread > 1.0 else 1.0
         gain = min(max(gain, 0.25), 4.0)
-        return levels * gain + float(y.mean() - gain * x.mean())
+        return levels * gain + (mean_y - gain * mean_x)
     gain = cells.median / max(_median(current), 1.0)
     return levels * min(max(gain, 0.25), 4.0)
 

@@ -51,6 +51,8 @@ SUPPRESSES: dict[str, tuple[str, ...]] = {
 }
 """fault -> the faults it explains (and so leaves out of `Evidence.faults`), in order."""
 
+_DEFAULT_THRESHOLDS = Thresholds()  # frozen: one for every call that brings none
+
 BOOTSTRAP_TOLERATED = frozenset({"blur", "color_cast", "ir_cut", "stripes"})
 """Faults a frame may have and still be learnt while the camera has no reference yet."""
 
@@ -144,7 +146,7 @@ def diagnose(
     if period is None:
         period = _period(work, baseline, lat, lon, when)
     reference = baseline.reference(period) if baseline is not None else None
-    ctx = Context(period, thresholds or Thresholds(), reference, previous)
+    ctx = Context(period, thresholds or _DEFAULT_THRESHOLDS, reference, previous)
     verdicts = {name: check(work, ctx) for name, check in CHECKS.items()}
     faults, suppressed = arbitrate(verdicts, period)
     return Evidence(

@@ -16,6 +16,7 @@ from probes.quality.stripes import (
     _PAD,
     _band,
     _candidates,
+    _spread,
     residual_stripes,
     stripes,
 )
@@ -48,12 +49,41 @@ def _brute_candidates(level: np.ndarray, band: np.ndarray) -> set[tuple[int, int
     return out
 
 
+def _brute_spread(channel: np.ndarray, fy: int, fx: int) -> float:
+    """Median over largest of the frequency's complex amplitude in each of 4x3 tiles."""
+    h, w = channel.shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    wave = channel * np.exp(-2j * np.pi * (fy * ys / h + fx * xs / w))
+    rows, cols = np.linspace(0, h, 4).astype(int), np.linspace(0, w, 5).astype(int)
+    amps = sorted(
+        abs(wave[rows[r] : rows[r + 1], cols[c] : cols[c + 1]].sum())
+        for r in range(3)
+        for c in range(4)
+    )
+    return 0.5 * (amps[5] + amps[6]) / amps[-1]
+
+
+@pytest.mark.parametrize("shape", [(68, 120), (36, 64), (90, 120), (17, 16)])
+def test_spread_is_the_tile_amplitudes_median_over_largest(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(7)
+    h, w = shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    for fy, fx in ((3, 5), (-4, 9), (0, 2), (h // 2 - 1, 1)):
+        band = np.cos(2 * np.pi * (fy * ys / h + fx * xs / w))
+        local = band * (xs < w // 3)  # a fence over a third of the frame: a low spread
+        for picture in (band, local, rng.normal(0, 1, shape)):
+            channel = (10 * picture).astype(np.float32)
+            assert _spread(channel, fy, fx) == pytest.approx(
+                _brute_spread(channel, fy, fx), abs=1e-4
+            )
+
+
 def test_candidates_are_the_strongest_local_maxima() -> None:
     rng = np.random.default_rng(5)
     rows, cols = 68, 60
     level = rng.normal(0, 1, (2, rows, cols)).astype(np.float32)
     band = _band(rows, 120)
-    channel, ys, xs = _candidates(level, padded(level, _PAD), band)
+    channel, ys, xs = _candidates(level, padded(level, _PAD), band, np.flatnonzero(band))
     got = set(zip(channel.tolist(), ys.tolist(), xs.tolist(), strict=True))
     assert got == _brute_candidates(level, band)
 
