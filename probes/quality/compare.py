@@ -167,7 +167,7 @@ def _exposure(current: Array, levels: Array, cells: _RefCells, in_place: Array) 
     if np.count_nonzero(in_place) >= _ANCHOR_CELLS:
         x, y = levels[in_place].astype(np.float64), cells.levels[in_place].astype(np.float64)
         mean_x, mean_y = float(x.mean()), float(y.mean())
-        dx, dy = x - mean_x, y - mean_y  # (products, not numpy's var and mean: small arrays)
+        dx, dy = x - mean_x, y - mean_y  # products: numpy's var costs more than the sums here
         spread = float(dx @ dx) / len(x)
         gain = float(dx @ dy) / len(x) / spread if spread > 1.0 else 1.0
         gain = min(max(gain, 0.25), 4.0)

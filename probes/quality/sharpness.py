@@ -23,7 +23,7 @@ __all__ = ["CELL_GRID", "Sharpness", "crisp_cells", "gradient", "sharpness", "te
 CELL_GRID = (16, 9)  # columns, rows of the texture grid compared with the baseline
 _SMOOTH = 1.0
 # local contrast (levels) an edge needs to count: far above sensor noise. An integer: the
-# local range is 8-bit, and numpy compares 8-bit pixels with a float in float64 (3x slower)
+# local range is 8-bit, and numpy compares 8-bit pixels with a float in float64 (10x slower)
 _MIN_RANGE = 20
 _MIN_EDGES = 40  # edge pixels an orientation needs before it is judged
 _RANGE_KERNEL = np.ones((9, 9), np.uint8)
