@@ -5,7 +5,8 @@
 - `frame_first_seconds`: time until the first picture was decoded (RTSP: DESCRIBE + open +
   first frame; snapshot: request + body + decode),
 - `frame_width`, `frame_height`, `frame_count`,
-- `frame_rate_fps` (RTSP, measured over at least `fps_sample_seconds`),
+- `frame_rate_fps` (RTSP, measured over at least `fps_sample_seconds`, by the stream's own
+  timestamps when it has them),
 - `rtsp_describe_seconds` (RTSP) and `snapshot_bytes` (snapshot),
 
 and returns the pictures (numpy BGR arrays, `frames` of them, `frame_spacing_seconds` apart)

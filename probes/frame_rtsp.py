@@ -9,6 +9,7 @@ camera's native size is measured from the first frame.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -84,10 +85,21 @@ class StreamGrab:
     frames: list[Any] = field(default_factory=list)
     grabbed: int = 0
     sample_seconds: float = 0.0
+    stamps: list[float] = field(default_factory=list)  # the stream's time of each grab, ms
+
+    def stamp(self, position_ms: float) -> None:
+        """Note the stream's timestamp of the frame just grabbed (0 when FFmpeg has none)."""
+        self.stamps.append(position_ms)
 
     @property
     def fps(self) -> float | None:
-        """Frames per second over the sample (None when too short to tell)."""
+        """Frames per second over the sample (None when too short to tell): by the stream's
+        own timestamps when they rise steadily, else by the wall clock. A reader that was
+        late finds frames queued, and counting their arrival would overstate the rate (a
+        5 fps stream read 0.8 s late gave 4 frames at once)."""
+        known = [t for t in self.stamps if t > 0]
+        if len(known) >= 2 and all(b > a for a, b in itertools.pairwise(known)):
+            return (len(known) - 1) / ((known[-1] - known[0]) / 1000.0)
         if self.grabbed < 2 or self.sample_seconds <= 0:
             return None
         return (self.grabbed - 1) / self.sample_seconds
@@ -145,6 +157,7 @@ def _sample(
             break
         now = time.monotonic()
         grab.grabbed += 1
+        grab.stamp(capture.get(cv2.CAP_PROP_POS_MSEC))
         grab.sample_seconds = now - first
         if len(grab.frames) < plan.frames and now >= first + len(grab.frames) * plan.spacing:
             ok, frame = capture.retrieve()
