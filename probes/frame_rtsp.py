@@ -94,7 +94,7 @@ class StreamGrab:
     @property
     def fps(self) -> float | None:
         """Frames per second over the sample (None when too short to tell): by the stream's
-        own timestamps when they rise steadily, else by the wall clock. A reader that was
+        own timestamps when they are known and rise, else by the wall clock. A reader that was
         late finds frames queued, and counting their arrival would overstate the rate (a
         5 fps stream read 0.8 s late gave 4 frames at once)."""
         known = [t for t in self.stamps if t > 0]
